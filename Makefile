@@ -1,0 +1,27 @@
+# The two commands of the README: `make demo` and `make test`. Both set themselves up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.miga-installed
+DEMO_DIR ?= demo
+
+.PHONY: demo test install benchmark clean
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/miga demo --out $(DEMO_DIR)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/xlsx_reader.py
+
+clean:
+	rm -rf $(DEMO_DIR) .pytest_cache

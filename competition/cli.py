@@ -1,0 +1,59 @@
+"""The `miga` command. Each subcommand lives in its own module, imported only when it runs.
+
+A command module provides `add_arguments(parser)` and `run(args) -> int` (the exit status). Its docstring's
+first line is the command's one-line help.
+"""
+import argparse
+import importlib
+import sys
+
+from competition.errors import DataError
+
+# name -> (module, one-line help). Help lines stand here so that `miga --help` imports nothing heavy.
+COMMANDS = {
+    "synth": ("competition.synth", "write a synthetic dataset in the exact raw layout of the competition download"),
+    "prepare": ("competition.prepare", "convert the raw download into the prepared dataset mmaction2 trains on"),
+    "demo": ("competition.demo", "run the whole workflow on synthetic data"),
+}
+
+
+def _top_parser():
+    parser = argparse.ArgumentParser(
+        prog="miga",
+        description="MiGA challenge toolkit: raw download → prepared data → mmaction2 models → ensemble → "
+                    "Kaggle submission.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="commands:\n" + "\n".join(f"  {name:<16}{text}" for name, (_, text) in COMMANDS.items())
+               + "\n\nRun `miga COMMAND --help` for a command's options.")
+    parser.add_argument("command", nargs="?", choices=sorted(COMMANDS), metavar="COMMAND")
+    return parser
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS:
+        top = _top_parser()
+        if not argv:
+            top.print_help()
+            return 2
+        top.parse_args(argv[:1])  # prints help, or the error naming the unknown command
+        return 2
+    name, rest = argv[0], argv[1:]
+    module_name, text = COMMANDS[name]
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(prog=f"miga {name}", description=text,
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    module.add_arguments(parser)
+    args = parser.parse_args(rest)
+    try:
+        return int(module.run(args) or 0)
+    except DataError as error:
+        print(f"miga {name}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"miga {name}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

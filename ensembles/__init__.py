@@ -1,0 +1,1 @@
+"""Ensembles of probability files: weight search, cross-validated estimates, ensemble specs."""
