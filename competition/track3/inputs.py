@@ -1,0 +1,119 @@
+"""Model inputs for a list of videos, read from the prepared dataset and the files a video model needs.
+
+- `gesture-profile`: Track 1 clip probability files (`predictions/<model>/{train,val,test}.npz`), several
+  models averaged per clip. Labelled clips without probabilities (Track 1 `miga predict` writes val and test;
+  train clips are the Track 1 models' own training data) use their one-hot label by default: a model's
+  predictions on its own training clips are near one-hot anyway. `--clip-fill none` makes that an error.
+- `skeleton-dynamics`: `skeleton/<video_id>.npz` of the prepared dataset.
+- `interfusion`: a context and a face chunk-embedding file; each video's two sequences are cut to their
+  common length.
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from competition.errors import DataError
+from competition.labels import NUM_CLASSES
+from competition.probabilities import load_probabilities
+from competition.track3.embeddings import load_chunk_embeddings
+from competition.track3.videos import read_clips
+
+CLIP_SPLITS = ("train", "val", "test")
+
+
+def add_input_arguments(parser):
+    group = parser.add_argument_group("model inputs")
+    group.add_argument("--clip-predictions", nargs="+", type=Path, default=[], metavar="DIR",
+                       help="gesture-profile: Track 1 prediction folders (predictions/<model>) holding "
+                            "train/val/test.npz clip probability files; several are averaged per clip")
+    group.add_argument("--clip-fill", choices=("labels", "none"), default="labels",
+                       help="gesture-profile: labelled clips without probabilities use their one-hot label "
+                            "(labels) or are an error (none)")
+    group.add_argument("--context", type=Path, help="interfusion: context chunk-embedding file (miga features)")
+    group.add_argument("--face", type=Path, help="interfusion: face chunk-embedding file (miga face-features)")
+    group.add_argument("--min-score", type=float, default=0.2,
+                       help="skeleton-dynamics: keypoints with a lower OpenPose score count as missing")
+
+
+def _clip_probabilities(prediction_dirs, clips):
+    """[n_clips, 32] mean probabilities of the Track 1 models, NaN rows where no file covers a clip."""
+    total = np.zeros((len(clips), NUM_CLASSES))
+    count = np.zeros(len(clips))
+    row_of = {clip_id: i for i, clip_id in enumerate(clips["clip_id"])}
+    for directory in prediction_dirs:
+        files = [directory / f"{split}.npz" for split in CLIP_SPLITS if (directory / f"{split}.npz").is_file()]
+        if not files:
+            raise DataError(directory, "holds no train.npz, val.npz or test.npz clip probability file")
+        for path in files:
+            probabilities = load_probabilities(path, num_classes=NUM_CLASSES, track=1)
+            rows = [row_of.get(str(i)) for i in probabilities.ids]
+            unknown = [str(i) for i, r in zip(probabilities.ids, rows) if r is None]
+            if unknown:
+                raise DataError(path, f"{len(unknown)} clip id(s) are not in clips.csv, e.g. {unknown[:3]}")
+            total[rows] += probabilities.probs
+            count[rows] += 1
+    with np.errstate(invalid="ignore"):
+        return total / count[:, None]
+
+
+def gesture_profile_inputs(args, videos):
+    from models.video_level.gesture_profile import gesture_profile_features
+
+    if not args.clip_predictions:
+        raise DataError("--clip-predictions", "gesture-profile needs at least one Track 1 prediction folder")
+    clips = read_clips(args.data)
+    clips = clips[clips["video_id"].isin(set(videos["video_id"]))].reset_index(drop=True)
+    probs = _clip_probabilities(args.clip_predictions, clips)
+    missing = np.isnan(probs).any(axis=1)
+    labels = clips["label"].to_numpy(dtype=np.int64)
+    fillable = missing & (labels >= 0)
+    if args.clip_fill == "labels" and fillable.any():
+        probs[fillable] = np.eye(NUM_CLASSES)[labels[fillable]]
+        print(f"gesture-profile: {int(fillable.sum())} labelled clip(s) without probabilities use their label",
+              file=sys.stderr)
+        missing &= ~fillable
+    if missing.any():
+        example = clips["clip_id"][missing].head(3).tolist()
+        raise DataError(args.clip_predictions[0], f"no clip probabilities for {int(missing.sum())} clip(s) of the "
+                                                  f"videos, e.g. {example}; predict those splits with `miga predict`")
+    return gesture_profile_features(videos["video_id"].tolist(), clips["video_id"].to_numpy(), probs,
+                                    clips["frames"].to_numpy(), videos["frames"].to_numpy(),
+                                    videos["fps"].to_numpy(dtype=float))
+
+
+def skeleton_dynamics_inputs(args, videos):
+    from models.video_level.skeleton_dynamics import skeleton_dynamics_features
+
+    rows = []
+    for video_id, fps in zip(videos["video_id"], videos["fps"].astype(float)):
+        path = Path(args.data) / "skeleton" / f"{video_id}.npz"
+        if not path.is_file():
+            raise DataError(path, f"skeleton of video {video_id} not found")
+        with np.load(path, allow_pickle=False) as npz:
+            if "keypoint" not in npz.files or "keypoint_score" not in npz.files:
+                raise DataError(path, f"needs arrays keypoint and keypoint_score, found {npz.files}")
+            rows.append(skeleton_dynamics_features(npz["keypoint"], npz["keypoint_score"], fps, args.min_score))
+    return np.asarray(rows)
+
+
+def interfusion_inputs(args, videos):
+    if args.context is None or args.face is None:
+        raise DataError("--context/--face", "interfusion needs a context and a face chunk-embedding file")
+    context, face = load_chunk_embeddings(args.context), load_chunk_embeddings(args.face)
+    pairs = []
+    for video_id in videos["video_id"]:
+        c, _ = context.sequence(video_id)
+        f, _ = face.sequence(video_id)
+        length = min(len(c), len(f))
+        pairs.append((c[:length], f[:length]))
+    return pairs
+
+
+INPUTS = {"gesture-profile": gesture_profile_inputs, "skeleton-dynamics": skeleton_dynamics_inputs,
+          "interfusion": interfusion_inputs}
+
+
+def model_inputs(model, args, videos):
+    """Inputs of `model` for the rows of `videos` (a slice of videos.csv), in row order."""
+    return INPUTS[model](args, videos)
