@@ -1,0 +1,9 @@
+# Video Swin-T on optical-flow video (`miga modality flow PREPARED`), recipe of swin_t_rgb.py
+# without flipping (a mirrored flow field would need its x channel negated).
+_base_ = ['swin_t_rgb.py']
+from models.pipelines import video_dataloaders
+
+modality = 'flow'
+train_dataloader, val_dataloader, test_dataloader = video_dataloaders(
+    {{_base_.data_root}}, modality, clip_len=32, frame_interval=2, resize=256, crop=224, test_clips=4,
+    test_crops=3, batch_size=8, workers=8, flip_ratio=0)
