@@ -1,0 +1,72 @@
+"""The ensemble spec (`ensembles/<name>.json`): what `miga ensemble` chose, and everything to apply it again.
+
+Plain JSON (no pickle): method, the fitted combiner (weights, or the stack's coefficients), scores in-sample
+and cross-validated, the ranked table of every method tried, the inputs with their sha256, seed, code
+revision. `miga submission` reads it and applies the combiner to the same models' test files.
+"""
+import json
+from pathlib import Path
+
+from competition.atomic import write_text
+from competition.errors import DataError
+from competition.provenance import code_revision, utc_now
+from ensembles.combiners import combiner_from_dict
+
+FORMAT = "miga-ensemble/1"
+
+
+def build_spec(*, track, chosen, results, model_set, digests, sources, seed, folds, objective, optuna=None):
+    return {
+        "format": FORMAT,
+        "track": int(track),
+        "method": chosen.name,
+        "num_classes": model_set.num_classes,
+        "objective": objective,
+        "seed": int(seed),
+        "folds": int(folds),
+        "combiner": chosen.combiner.to_dict(model_set.models),
+        "weights": chosen.combiner.to_dict(model_set.models).get("weights"),
+        "scores": chosen.scores_dict(),
+        "methods": [{"method": r.name, "seconds": round(r.seconds, 3), **r.scores_dict()} for r in results],
+        "inputs": [{"model": model, "source": str(source), "val": str(path), "val_sha256": digest}
+                   for model, source, path, digest in zip(model_set.models, sources, model_set.paths, digests)],
+        "val_rows": int(len(model_set.ids)),
+        "optuna": optuna,
+        "code_revision": code_revision(),
+        "created": utc_now(),
+    }
+
+
+def write_spec(path, spec):
+    write_text(path, json.dumps(spec, indent=2) + "\n")
+
+
+def read_spec(path):
+    """Load and check a spec; returns (spec, combiner)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "no such ensemble spec; make one with `miga ensemble`")
+    try:
+        spec = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise DataError(path, f"is not valid JSON ({error})") from None
+    if not isinstance(spec, dict) or spec.get("format") != FORMAT:
+        raise DataError(path, f"is not an ensemble spec (expected \"format\": \"{FORMAT}\")")
+    missing = [key for key in ("track", "method", "combiner", "inputs", "num_classes") if key not in spec]
+    if missing:
+        raise DataError(path, f"ensemble spec lacks {missing}")
+    models = [entry["model"] for entry in spec["inputs"]]
+    try:
+        combiner = combiner_from_dict(spec["combiner"], models)
+    except (KeyError, ValueError, TypeError) as error:
+        raise DataError(path, f"ensemble spec's combiner is broken: {error}") from None
+    return spec, combiner
+
+
+def input_source(spec_path, entry):
+    """An input's prediction folder: as recorded, else relative to the spec's folder (a moved project)."""
+    source = Path(entry["source"])
+    if source.exists() or source.is_absolute():
+        return source
+    beside = Path(spec_path).parent / source
+    return beside if beside.exists() else source
