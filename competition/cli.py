@@ -14,6 +14,11 @@ COMMANDS = {
     "synth": ("competition.synth", "write a synthetic dataset in the exact raw layout of the competition download"),
     "prepare": ("competition.prepare", "convert the raw download into the prepared dataset mmaction2 trains on"),
     "demo": ("competition.demo", "run the whole workflow on synthetic data"),
+    "ensemble": ("ensembles.command", "fit ensemble weights on validation probabilities, with a cross-validated estimate"),
+    "submission": ("competition.submission", "apply an ensemble spec to the test probabilities; write the Kaggle CSV (+zip, manifest)"),
+    "validate": ("competition.validate", "check a submission CSV: header, exact id set, label range"),
+    "submit": ("competition.submit", "validate a submission and upload it to Kaggle with the official client"),
+    "submissions": ("competition.submissions", "list your past Kaggle submissions of a track with their scores"),
 }
 
 
