@@ -63,8 +63,9 @@ def gesture_profile_inputs(args, videos):
     if not args.clip_predictions:
         raise DataError("--clip-predictions", "gesture-profile needs at least one Track 1 prediction folder")
     clips = read_clips(args.data)
-    clips = clips[clips["video_id"].isin(set(videos["video_id"]))].reset_index(drop=True)
     probs = _clip_probabilities(args.clip_predictions, clips)
+    wanted = clips["video_id"].isin(set(videos["video_id"])).to_numpy()
+    clips, probs = clips[wanted].reset_index(drop=True), probs[wanted]
     missing = np.isnan(probs).any(axis=1)
     labels = clips["label"].to_numpy(dtype=np.int64)
     fillable = missing & (labels >= 0)
