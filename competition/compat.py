@@ -74,7 +74,7 @@ def checkpoint_safe_globals():
     multiarray = (np._core if hasattr(np, "_core") else np.core).multiarray
     dtype_classes = [type(np.dtype(name)) for name in
                      ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool")]
-    return [HistoryBuffer, multiarray.scalar, multiarray._reconstruct, np.ndarray, np.dtype, *dtype_classes]
+    return [HistoryBuffer, getattr, multiarray.scalar, multiarray._reconstruct, np.ndarray, np.dtype, *dtype_classes]
 
 
 def _allow_checkpoint_globals():
