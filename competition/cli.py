@@ -19,6 +19,10 @@ COMMANDS = {
     "validate": ("competition.validate", "check a submission CSV: header, exact id set, label range"),
     "submit": ("competition.submit", "validate a submission and upload it to Kaggle with the official client"),
     "submissions": ("competition.submissions", "list your past Kaggle submissions of a track with their scores"),
+    "features": ("competition.track3.features", "extract per-16-frame-chunk video embeddings with any mmaction2 backbone (Track 3)"),
+    "face-features": ("competition.track3.face_features", "embed face crops per 16-frame chunk with a timm image model (Track 3)"),
+    "train-video": ("competition.track3.train_video", "cross-validate a Track 3 video model by subject; write out-of-fold and test probabilities"),
+    "tune-video": ("competition.track3.tune_video", "Optuna search of a Track 3 video model's hyperparameters on grouped CV folds"),
 }
 
 
