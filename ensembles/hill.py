@@ -14,7 +14,7 @@ class HillClimbing(EnsembleMethod):
     name = "hill"
     complexity = 3
 
-    def __init__(self, step=0.5, min_step=0.02, max_steps=500, objective="accuracy"):
+    def __init__(self, step=1.0, min_step=0.03, max_steps=500, objective="accuracy"):
         super().__init__(objective)
         self.step, self.min_step, self.max_steps = step, min_step, max_steps
 
