@@ -27,7 +27,8 @@ def save_pose_annotations(path, clips, layout):
                            else np.zeros((0, num_points))).astype(np.float32),
         "layout": np.array(layout),
     }
-    arrays["original_shape"] = arrays["img_shape"]
+    arrays["original_shape"] = np.array([c.get("original_shape", c["img_shape"]) for c in clips],
+                                        dtype=np.int64).reshape(-1, 2)
     for split in SPLITS:
         arrays[f"split_{split}"] = np.array([c["frame_dir"] for c in clips if c["split"] == split], dtype=str)
     with atomic_path(path) as tmp:

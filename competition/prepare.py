@@ -184,7 +184,8 @@ def assemble(raw, out, records, track3, subjects, rgb):
             clip_rows.append((clip["clip_id"], vid, split, clip["label"], clip["raw_class"] or "", start, end,
                               end - start + 1))
             pose_clips.append(dict(frame_dir=clip["clip_id"], label=clip["label"], split=split,
-                                   img_shape=(clip_h, clip_w), keypoint=keypoint[start:end + 1] * scale,
+                                   img_shape=(clip_h, clip_w),
+                                   original_shape=(record["height"], record["width"]), keypoint=keypoint[start:end + 1] * scale,
                                    keypoint_score=score[start:end + 1]))
     write_text(out / "clips.csv", _csv_text(
         ["clip_id", "video_id", "split", "label", "raw_class", "start", "end", "frames"], clip_rows))
