@@ -23,6 +23,10 @@ COMMANDS = {
     "face-features": ("competition.track3.face_features", "embed face crops per 16-frame chunk with a timm image model (Track 3)"),
     "train-video": ("competition.track3.train_video", "cross-validate a Track 3 video model by subject; write out-of-fold and test probabilities"),
     "tune-video": ("competition.track3.tune_video", "Optuna search of a Track 3 video model's hyperparameters on grouped CV folds"),
+    "train": ("models.train", "train an mmaction2 config (models/configs) through mmengine's Runner"),
+    "predict": ("models.predict", "predict a split with a trained model; write its probability file"),
+    "import-mmaction": ("models.import_mmaction", "convert an mmaction2 --dump pickle into probability files"),
+    "modality": ("models.modalities", "make Taylor-video, optical-flow or depth clip videos for the video models"),
 }
 
 

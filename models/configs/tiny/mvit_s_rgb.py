@@ -3,7 +3,7 @@ _base_ = ['../mvit_s_rgb.py']
 from models.pipelines import video_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = video_dataloaders(
-    {{_base_.data_root}}, {{_base_.modality}}, clip_len=8, frame_interval=1, resize=40, crop=32, test_clips=2,
+    {{_base_.data_root}}, 'rgb', clip_len=8, frame_interval=1, resize=40, crop=32, test_clips=2,
     test_crops=3, batch_size=8, test_batch_size=8, workers=0)
 model = dict(backbone=dict(arch=dict(_delete_=True, embed_dims=16, num_layers=2, num_heads=1, downscale_indices=[1]),
                            spatial_size=32, temporal_size=8, drop_path_rate=0.0),

@@ -1,10 +1,10 @@
-# Tiny RGBPoseConv3D limb: ../rgbposec3d_limb.py with 4 RGB / 8 pose frames, 32 px and one block per stage.
+# Tiny RGBPoseConv3D limb: ../rgbposec3d_limb.py with 4 RGB / 16 pose frames, 32 px and one block per stage.
 _base_ = ['../rgbposec3d_limb.py']
 import models.skeleton as skeleton
 from models.pipelines import rgbpose_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = rgbpose_dataloaders(
-    {{_base_.data_root}}, {{_base_.rgbpose_limb_heatmap}}, rgb_len=4, pose_len=8, resize=40, crop=32,
+    {{_base_.data_root}}, {{_base_.rgbpose_limb_heatmap}}, rgb_len=4, pose_len=16, resize=40, crop=32,
     test_clips=2, batch_size=8, test_batch_size=8, workers=0, left_kp=skeleton.LEFT_KP_36,
     right_kp=skeleton.RIGHT_KP_36)
 model = dict(

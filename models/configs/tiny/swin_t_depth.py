@@ -3,7 +3,7 @@ _base_ = ['../swin_t_depth.py']
 from models.pipelines import video_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = video_dataloaders(
-    {{_base_.data_root}}, {{_base_.modality}}, clip_len=8, frame_interval=1, resize=40, crop=32, test_clips=2,
+    {{_base_.data_root}}, 'depth', clip_len=8, frame_interval=1, resize=40, crop=32, test_clips=2,
     test_crops=3, batch_size=8, test_batch_size=8, workers=0)
 model = dict(backbone=dict(arch=dict(_delete_=True, embed_dims=16, depths=[1, 1], num_heads=[1, 2]), out_indices=(1, ),
                            window_size=(4, 4, 4),

@@ -1,0 +1,138 @@
+"""Predict one split with a trained config and write probability files (docs/probability-files.md).
+
+Runs the config's test dataloader (its test-time augmentation: several clips, flips or crops, averaged as
+probabilities) on the chosen split through mmengine's Runner, and writes `OUT/<split>.npz` with the clip ids
+from the dataset. Two-stream RGBPoseConv3D models also get `OUT-rgb/` and `OUT-pose/`, one per stream;
+`OUT/` then holds their mean.
+"""
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from competition.errors import DataError
+
+SPLITS = ("val", "test", "train")
+
+
+def add_arguments(parser):
+    parser.add_argument("config", help="config file, or a name under models/configs")
+    parser.add_argument("checkpoint", help="trained weights (.pth)")
+    parser.add_argument("--split", choices=SPLITS, required=True, help="which split of the prepared dataset")
+    parser.add_argument("--out", required=True, help="model folder, e.g. predictions/posec3d_joint; the file "
+                                                     "written is OUT/<split>.npz")
+    parser.add_argument("--data-root", help="the prepared dataset (default: $MIGA_DATA, else data/prepared)")
+    parser.add_argument("--track", type=int, choices=(1, 3), default=1, help="competition track of the labels")
+    parser.add_argument("--batch-size", type=int, help="test batch size (default: the config's)")
+    from models.config import DictAction
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction, default={}, metavar="KEY=VALUE",
+                        help="override config entries")
+
+
+def _keep_ids(pipeline):
+    for step in pipeline:
+        if step.get("type") == "PackActionInputs":
+            keys = list(step.get("meta_keys", ("img_shape", "img_key", "video_id", "timestamp")))
+            step["meta_keys"] = tuple(keys + [k for k in ("frame_dir", "filename") if k not in keys])
+
+
+def predict_config(config, checkpoint, split, *, data_root=None, batch_size=None, cfg_options=None,
+                   work_dir=None):
+    from models.config import config_path, leaf_dataset, load_config, set_split
+
+    cfg = load_config(config_path(config), cfg_options=cfg_options, data_root=data_root)
+    dataset = leaf_dataset(cfg.test_dataloader)
+    set_split(dataset, split)
+    _keep_ids(dataset.pipeline)
+    if batch_size:
+        cfg.test_dataloader.batch_size = batch_size
+    cfg.test_evaluator = dict(type="CollectClipScores")
+    cfg.model.cls_head.average_clips = "prob"
+    cfg.load_from = str(checkpoint)
+    cfg.work_dir = str(work_dir or tempfile.mkdtemp(prefix="miga-predict-"))
+    cfg.launcher = "none"
+    cfg.pop("visualizer", None)
+    return cfg
+
+
+def collect_scores(cfg):
+    """Run the test loop; return [(clip id, label, scores)] in dataset order."""
+    from mmengine.runner import Runner
+
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+    return runner.test_loop.evaluator.metrics[0].collected
+
+
+def streams(rows):
+    """{stream name: (ids, labels, probs)}; '' is the model's own output (the mean of the streams)."""
+    ids = np.array([r[0] for r in rows], dtype=str)
+    labels = np.array([r[1] for r in rows], dtype=np.int64)
+    scores = [r[2] for r in rows]
+    if isinstance(scores[0], dict):
+        names = sorted(scores[0])
+        per_stream = {name: np.stack([s[name] for s in scores]) for name in names}
+        out = {"": sum(per_stream.values()) / len(per_stream)}
+        out.update({f"-{name}": value for name, value in per_stream.items()})
+    else:
+        out = {"": np.stack(scores)}
+    return {suffix: (ids, labels, probs) for suffix, probs in out.items()}
+
+
+def write_probability_files(out, split, rows, *, track, config=None, checkpoint=None, extra_meta=None,
+                            source=""):
+    """Write OUT/<split>.npz (and OUT-<stream>/<split>.npz for multi-stream models); return the paths."""
+    from competition.probabilities import save_probabilities
+
+    out = Path(out)
+    written = []
+    for suffix, (ids, labels, probs) in streams(rows).items():
+        probs = np.asarray(probs, dtype=np.float64)
+        if probs.ndim != 2 or (probs < 0).any() or not np.allclose(probs.sum(1), 1, atol=1e-3):
+            raise DataError(source or out, "scores are not probabilities (rows must be non-negative and sum "
+                                           "to 1); set the head's average_clips='prob'")
+        probs = (probs / probs.sum(1, keepdims=True)).astype(np.float32)
+        folder = out.with_name(out.name + suffix)
+        meta = dict(extra_meta or {}, stream=suffix.lstrip("-") or "model")
+        written.append(save_probabilities(folder / f"{split}.npz", ids, probs, labels, model=folder.name,
+                                          track=track, split=split, config=config, checkpoint=checkpoint,
+                                          extra_meta=meta))
+    return written
+
+
+def describe_tta(pipeline):
+    """The test-time augmentation of a test pipeline, for the files' metadata."""
+    keep = ("UniformSampleFrames", "MMUniformSampleFrames", "SampleFrames", "ThreeCrop", "TenCrop", "CenterCrop",
+            "GeneratePoseTarget")
+    steps = []
+    for step in pipeline:
+        if step.get("type") in keep:
+            steps.append({k: v for k, v in step.items() if k in ("type", "clip_len", "num_clips", "crop_size",
+                                                                 "double", "frame_interval")})
+    return json.loads(json.dumps(steps, default=str))
+
+
+def run(args):
+    from models.config import config_path, leaf_dataset
+
+    import models.metrics  # noqa: F401  (registers CollectClipScores)
+
+    checkpoint = Path(args.checkpoint)
+    if not checkpoint.is_file():
+        raise DataError(checkpoint, "no such checkpoint")
+    path = config_path(args.config)
+    with tempfile.TemporaryDirectory(prefix="miga-predict-") as work_dir:
+        cfg = predict_config(path, checkpoint, args.split, data_root=args.data_root, batch_size=args.batch_size,
+                             cfg_options=args.cfg_options, work_dir=work_dir)
+        dataset = leaf_dataset(cfg.test_dataloader)
+        rows = collect_scores(cfg)
+    if not rows:
+        raise DataError(dataset.ann_file, f"the {args.split} split has no clips")
+    written = write_probability_files(args.out, args.split, rows, track=args.track, config=path,
+                                      checkpoint=checkpoint,
+                                      extra_meta=dict(test_time_augmentation=describe_tta(dataset.pipeline),
+                                                      data_root=str(cfg.get("data_root"))))
+    for file in written:
+        print(f"wrote {file}")
+    return 0
