@@ -1,0 +1,207 @@
+"""CLIP-MG: a CLIP ViT-B/16 image tower guided by pose (MiGA 2025, 61.82% on Track 1).
+
+Per clip: T RGB frames (8) and T windows of pose heatmaps (8 windows × 4 frames) with the keypoints they
+were drawn from. For each frame t:
+
+1. the CLIP tower (timm `vit_base_patch16_clip_224`) runs its frozen first blocks (10 of 12) and the
+   trainable penultimate block over the frame's tokens X_t;
+2. the pose encoder turns window t's heatmaps into p_t (three 3×3×3 conv stages of 64/128/256 channels
+   with spatial-only stride 2, global pooling, projection to the tower's width);
+3. pose-guided patch weights w_t,i = Σ_j m_j exp(-‖c_i − k_j‖² / 2σ²): c_i a patch centre, k_j joint j's
+   mean position in the window, m_j its share of the window's motion (moving joints count, still ones not);
+4. a pose gate s_t,i = sigmoid(W[x_i; p_t]) ∈ (0, 1) on each patch token; the semantic query is the mean of
+   the patch tokens weighted by w·s;
+5. gated fusion (per-channel gates in (0, 1)) mixes p_t into the query and into every penultimate token;
+6. in the last block the query cross-attends to the fused tokens, with that block's own attention and
+   MLP weights (the tokens' own pass through the last block would feed nothing, so it is skipped);
+7. the final LayerNorm of the query, averaged over frames, goes to a two-layer MLP head (`TwoLayerMLPHead`).
+
+The backbone plugs into mmaction2's `MMRecognizer3D` with inputs `imgs`, `heatmap_imgs`, `keypoint`,
+`keypoint_score`; see `models/configs/seed_papers/clip_mg*.py`.
+"""
+import os
+
+import timm
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import competition.compat  # noqa: F401  (before mmaction2)
+from mmaction.models.heads.base import BaseHead
+from mmaction.registry import MODELS
+from mmengine.model import BaseModule
+
+from models.seed_papers.layers import GatedFusion
+
+CLIP_MEAN = [0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255]
+CLIP_STD = [0.26862954 * 255, 0.26130258 * 255, 0.27577711 * 255]
+
+
+class HeatmapWindowEncoder(nn.Module):
+    """Heatmap volumes [B, J, W·L, h, w] → one feature per window [B, W, out_dims]."""
+
+    def __init__(self, in_channels, channels=(64, 128, 256), out_dims=768):
+        super().__init__()
+        stages, previous = [], in_channels
+        for width in channels:
+            stages += [nn.Conv3d(previous, width, 3, stride=(1, 2, 2), padding=1, bias=False),
+                       nn.BatchNorm3d(width), nn.ReLU(inplace=True)]
+            previous = width
+        self.stages = nn.Sequential(*stages)
+        self.proj = nn.Linear(previous, out_dims)
+
+    def forward(self, heatmaps, num_windows):
+        batch, joints, frames, height, width = heatmaps.shape
+        if frames % num_windows:
+            raise ValueError(f"{frames} heatmap frames do not split into {num_windows} equal windows")
+        x = heatmaps.reshape(batch, joints, num_windows, frames // num_windows, height, width)
+        x = x.transpose(1, 2).flatten(0, 1)
+        x = self.stages(x).mean(dim=(2, 3, 4))
+        return self.proj(x).reshape(batch, num_windows, -1)
+
+
+def pose_patch_weights(keypoint, keypoint_score, num_windows, grid, patch_size, sigma):
+    """Weights [B, W, H'·W'] of the patches of each frame, summing to 1, from the window's moving joints.
+
+    keypoint [B, W·L, V, 2] in pixels of the RGB frame, keypoint_score [B, W·L, V] (0 = missing).
+    A joint's share m_j is its mean frame-to-frame displacement over the window (joints missing in any
+    frame of it count as still); a window without motion gives uniform weights.
+    """
+    batch, frames, joints, _ = keypoint.shape
+    kp = keypoint.reshape(batch, num_windows, frames // num_windows, joints, 2)
+    seen = (keypoint_score.reshape(batch, num_windows, -1, joints) > 0).all(dim=2)
+    motion = (kp[:, :, 1:] - kp[:, :, :-1]).norm(dim=-1).mean(dim=2) * seen  # [B, W, V]
+    share = motion / motion.sum(dim=-1, keepdim=True).clamp_min(1e-6)
+    rows, cols = grid
+    y, x = torch.meshgrid(torch.arange(rows, device=kp.device), torch.arange(cols, device=kp.device),
+                          indexing="ij")
+    centres = (torch.stack([x, y], dim=-1).reshape(-1, 2).to(kp.dtype) + 0.5) * patch_size  # [P, 2] as (x, y)
+    distance2 = (centres[None, None, :, None] - kp.mean(dim=2)[:, :, None]).pow(2).sum(-1)  # [B, W, P, V]
+    weights = (share[:, :, None] * torch.exp(-distance2 / (2 * sigma ** 2))).sum(-1) + 1e-6
+    return weights / weights.sum(dim=-1, keepdim=True)
+
+
+def cross_attend(block, query, tokens):
+    """`query` [B, 1, D] attends to `tokens` [B, N, D] with a timm block's attention and MLP weights."""
+    attn = block.attn
+    dims = query.shape[-1]
+    heads = attn.num_heads
+    weight, bias = attn.qkv.weight, attn.qkv.bias
+    q_in, kv_in = block.norm1(query), block.norm1(tokens)
+    q = F.linear(q_in, weight[:dims], None if bias is None else bias[:dims])
+    k = F.linear(kv_in, weight[dims:2 * dims], None if bias is None else bias[dims:2 * dims])
+    v = F.linear(kv_in, weight[2 * dims:], None if bias is None else bias[2 * dims:])
+
+    def split(t):
+        return t.reshape(t.shape[0], t.shape[1], heads, -1).transpose(1, 2)
+
+    out = F.scaled_dot_product_attention(attn.q_norm(split(q)), attn.k_norm(split(k)), split(v))
+    out = attn.proj(attn.norm(out.transpose(1, 2).reshape(query.shape)))
+    query = query + block.drop_path1(block.ls1(out))
+    return query + block.drop_path2(block.ls2(block.mlp(block.norm2(query))))
+
+
+@MODELS.register_module()
+class CLIPMG(BaseModule):
+    """Pose-guided CLIP tower; `forward(imgs, heatmap_imgs, keypoint, keypoint_score)` → [views, width].
+
+    Args:
+        num_joints: heatmap channels (joints of the layout).
+        arch / arch_kwargs: the timm model and overrides (tiny configs shrink width, depth and image size).
+        pretrained: local weights file for the tower (timm, open_clip or OpenAI CLIP layout; timm converts).
+        frozen_blocks: leading blocks kept frozen with the embeddings (10 of 12 in the paper).
+        sigma: scale of the patch weights, in pixels of the input frame.
+    """
+
+    def __init__(self, num_joints, arch="vit_base_patch16_clip_224", arch_kwargs=None, pretrained=None,
+                 frozen_blocks=10, pose_channels=(64, 128, 256), sigma=32.0, init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        kwargs = dict(arch_kwargs or {}, num_classes=0)
+        if pretrained:
+            if not os.path.isfile(pretrained):
+                raise FileNotFoundError(f"CLIP weights {pretrained!r} do not exist; give a local file "
+                                        "(weights cannot be downloaded) or pretrained=None")
+            kwargs["pretrained_cfg_overlay"] = dict(file=pretrained)
+        self.tower = timm.create_model(arch, pretrained=bool(pretrained), **kwargs)
+        depth = len(self.tower.blocks)
+        if not 0 <= frozen_blocks <= depth - 2:
+            raise ValueError(f"frozen_blocks must leave the penultimate and last of {depth} blocks trainable; "
+                             f"got {frozen_blocks}")
+        self.frozen_blocks = frozen_blocks
+        dims = self.tower.embed_dim
+        self.patch_size = self.tower.patch_embed.patch_size[0]
+        self.sigma = sigma
+        self.pose_encoder = HeatmapWindowEncoder(num_joints, pose_channels, dims)
+        self.token_gate = nn.Linear(2 * dims, 1)
+        self.query_fusion = GatedFusion(dims)
+        self.token_fusion = GatedFusion(dims)
+        self.last_token_gate = None
+        self._pretrained = pretrained
+        for module in self.frozen_modules():
+            module.requires_grad_(False)
+        for name in ("cls_token", "pos_embed", "reg_token"):
+            if getattr(self.tower, name, None) is not None:
+                getattr(self.tower, name).requires_grad_(False)
+
+    def frozen_modules(self):
+        return [self.tower.patch_embed, self.tower.norm_pre, *self.tower.blocks[:self.frozen_blocks]]
+
+    def init_weights(self):
+        """Keep the tower as built (timm's init or the local CLIP weights); init the new layers only."""
+        for module in (self.token_gate, self.query_fusion.gate, self.token_fusion.gate):
+            nn.init.trunc_normal_(module.weight, std=0.02)
+            nn.init.zeros_(module.bias)
+
+    def train(self, mode=True):
+        super().train(mode)
+        for module in self.frozen_modules():
+            module.eval()
+        return self
+
+    def forward(self, imgs, heatmap_imgs, keypoint, keypoint_score=None):
+        views, _, frames, height, width = imgs.shape
+        pose_frames, joints = heatmap_imgs.shape[2], keypoint.shape[-2]
+        if keypoint.numel() != views * pose_frames * joints * 2:
+            raise ValueError(f"expected one person's keypoints for {views} views × {pose_frames} frames; "
+                             f"got keypoint of shape {tuple(keypoint.shape)}")
+        keypoint = keypoint.reshape(views, pose_frames, joints, 2)
+        keypoint_score = (torch.ones_like(keypoint[..., 0]) if keypoint_score is None
+                          else keypoint_score.reshape(views, pose_frames, joints))
+        grid = (height // self.patch_size, width // self.patch_size)
+
+        pose = self.pose_encoder(heatmap_imgs, frames)  # [V, T, D]
+        weights = pose_patch_weights(keypoint, keypoint_score, frames, grid, self.patch_size, self.sigma)
+        pose, weights = pose.flatten(0, 1)[:, None], weights.flatten(0, 1)  # per frame: [V·T, 1, D], [V·T, P]
+
+        tower = self.tower
+        x = imgs.transpose(1, 2).flatten(0, 1)  # [V·T, 3, H, W]
+        with torch.no_grad():
+            x = tower.norm_pre(tower._pos_embed(tower.patch_embed(x)))
+            for block in tower.blocks[:self.frozen_blocks]:
+                x = block(x)
+        for block in tower.blocks[self.frozen_blocks:-1]:
+            x = block(x)
+        prefix = x.shape[1] - weights.shape[1]  # class (and register) tokens
+        patches = x[:, prefix:]
+        gate = torch.sigmoid(self.token_gate(torch.cat([patches, pose.expand_as(patches)], -1))).squeeze(-1)
+        self.last_token_gate = gate.detach()
+        mix = weights * gate
+        query = (mix[..., None] * patches).sum(1, keepdim=True) / mix.sum(1, keepdim=True)[..., None]
+        query = self.query_fusion(query, pose)
+        tokens = self.token_fusion(x, pose)
+        query = cross_attend(tower.blocks[-1], query, tokens)
+        return tower.norm(query[:, 0]).reshape(views, frames, -1).mean(dim=1)
+
+
+@MODELS.register_module()
+class TwoLayerMLPHead(BaseHead):
+    """Linear → GELU → dropout → linear on a pooled feature [N, in_channels]."""
+
+    def __init__(self, num_classes, in_channels, hidden_channels=512, dropout_ratio=0.5,
+                 loss_cls=dict(type="CrossEntropyLoss"), **kwargs):
+        super().__init__(num_classes, in_channels, loss_cls=loss_cls, **kwargs)
+        self.mlp = nn.Sequential(nn.Linear(in_channels, hidden_channels), nn.GELU(), nn.Dropout(dropout_ratio),
+                                 nn.Linear(hidden_channels, num_classes))
+
+    def forward(self, x, **kwargs):
+        return self.mlp(x)
