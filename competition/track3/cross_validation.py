@@ -42,6 +42,7 @@ def take(inputs, rows):
 def score(labels, probs, metric) -> float:
     """`auc`, `accuracy` or `log_loss` of win probabilities `probs[:, 1]` (nan when undefined)."""
     labels = np.asarray(labels)
+    probs = probs / probs.sum(axis=1, keepdims=True)  # float32 softmax rows sum to 1 only within rounding
     if metric == "auc":
         return float(roc_auc_score(labels, probs[:, 1])) if len(np.unique(labels)) == 2 else float("nan")
     if metric == "accuracy":

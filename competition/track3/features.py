@@ -54,6 +54,10 @@ def load_backbone(config, checkpoint, device):
     if preprocessor.get("format_shape") != "NCTHW":
         raise DataError(config, f"needs an RGB 3D recognizer whose data_preprocessor has format_shape='NCTHW', "
                                 f"got {preprocessor.get('format_shape')!r}")
+    in_channels = cfg.model.get("backbone", {}).get("in_channels", 3)
+    if in_channels != 3:
+        raise DataError(config, f"the backbone takes {in_channels} input channels; chunk embeddings need an RGB "
+                                "(3-channel) video backbone")
     if str(checkpoint).lower() == "none":
         print("miga features: no checkpoint, the backbone keeps its random initialisation", file=sys.stderr)
         checkpoint = None

@@ -17,7 +17,7 @@ class TabularVideoClassifier(ClassifierMixin, BaseEstimator):
     median. `predict_proba` always returns two columns, lose (0) and win (1).
     """
 
-    def __init__(self, classifier="logistic", C=0.1, n_estimators=300, min_samples_leaf=3, seed=0):
+    def __init__(self, classifier="logistic", C=0.1, n_estimators=200, min_samples_leaf=3, seed=0):
         self.classifier = classifier
         self.C = C
         self.n_estimators = n_estimators
