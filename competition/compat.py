@@ -13,6 +13,10 @@ With torch 2.14, mmengine 0.10.7, mmcv-lite 2.1.0, mmaction2 1.2.0 and NumPy 2, 
    arrays). We allow-list exactly those globals. Weights-only loading stays on: a checkpoint that needs
    anything else is refused, because unpickling arbitrary globals runs code.
 
+A fifth shows where transformers 5 is installed (as on many GPU images): mmaction2 then imports its VindLU
+models, which use names transformers 5 removed, and `import mmaction.models` fails again. We treat
+transformers ≥ 5 as absent for mmaction2, which registers placeholders for the VindLU models instead.
+
 `apply()` is idempotent and runs on import.
 """
 import importlib.metadata
@@ -66,6 +70,17 @@ def _restore_numpy_inf():
         np.Inf = np.inf
 
 
+def _skip_vindlu_on_transformers_5():
+    try:
+        major = int(importlib.metadata.version("transformers").split(".")[0])
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return
+    if major >= 5 and importlib.util.find_spec("mmaction") is not None:
+        from mmaction.utils import dependency
+
+        dependency.WITH_MULTIMODAL = False
+
+
 def checkpoint_safe_globals():
     """The globals an mmengine checkpoint holds beyond tensors and plain containers."""
     from mmengine.logging.history_buffer import HistoryBuffer
@@ -87,6 +102,7 @@ def apply():
     _alias_importlib_metadata()
     _restore_numpy_inf()
     _stub_missing_drn()
+    _skip_vindlu_on_transformers_5()
     _allow_checkpoint_globals()
 
 

@@ -112,3 +112,23 @@ def test_weights_only_loading_still_refuses_foreign_globals(tmp_path):
         pickle.dump({"state_dict": {}, "x": Payload()}, handle)
     with pytest.raises(pickle.UnpicklingError):
         torch.load(path)
+
+
+def test_mmaction_models_import_beside_transformers_5(tmp_path):
+    """transformers 5 dropped names mmaction2's VindLU models import; with compat they become placeholders."""
+    package = tmp_path / "transformers"
+    package.mkdir()
+    (package / "__init__.py").write_text("__version__ = '5.0.0'\n")
+    (package / "modeling_utils.py").write_text("PreTrainedModel = object\n")
+    info = tmp_path / "transformers-5.0.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: transformers\nVersion: 5.0.0\n")
+    path = f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+    without = run_python(path + "import competition.compat\n"
+                         "from mmaction.utils import dependency; dependency.WITH_MULTIMODAL = True  # undone\n"
+                         "import mmaction.models")
+    assert without.returncode != 0 and "transformers" in without.stderr
+    with_compat = run_python(path + "import competition.compat, mmaction.models\n"
+                             "from mmaction.registry import MODELS\n"
+                             "print(MODELS.get('VindLUVQA'))")
+    assert with_compat.returncode == 0, with_compat.stderr
