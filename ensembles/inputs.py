@@ -6,7 +6,6 @@ import numpy as np
 
 from competition.errors import DataError
 from competition.probabilities import Probabilities, load_probabilities
-from competition.provenance import sha256_file
 
 SHOWN_IDS = 10
 
@@ -84,10 +83,6 @@ def join_by_id(files: list[Probabilities]) -> ModelSet:
         labels = np.where(labels >= 0, labels, theirs)
     return ModelSet(ids=first.ids, probs=stacked, labels=labels, models=tuple(names),
                     paths=tuple(Path(f.path) for f in files))
-
-
-def file_digests(paths) -> list[str]:
-    return [sha256_file(path) for path in paths]
 
 
 def _shown(ids):
