@@ -105,10 +105,12 @@ class HeatmapRenderer:
         frame = torch.arange(frames, device=xy.device).view(1, frames, 1)
         canvas_ = _Canvas(out, *maps_shape)
         if self.with_kp:
+            # Every keypoint goes through (one Gaussian per map and person); those under the threshold weigh 0.
             channel = torch.arange(num_kp, device=xy.device).view(1, 1, num_kp)
-            keep = scores >= SCORE_EPS
-            self._draw_points(canvas_, frame.expand_as(keep)[keep], channel.expand_as(keep)[keep], xy[keep],
-                              scores[keep])
+            value = torch.where(scores >= SCORE_EPS, scores, 0)
+            shape = (persons, frames, num_kp)
+            self._draw_points(canvas_, frame.expand(shape).reshape(-1), channel.expand(shape).reshape(-1),
+                              xy.reshape(-1, 2), value.reshape(-1))
         if self.with_limb and self.skeletons:
             start_index = torch.tensor([a for a, _ in self.skeletons], device=xy.device)
             end_index = torch.tensor([b for _, b in self.skeletons], device=xy.device)
@@ -184,25 +186,28 @@ class HeatmapRenderer:
             first += count
 
     def _draw_segment_windows(self, canvas, base, corner, geometry, rows, columns):
-        """Segments of one window size: `corner` [K, 4] (x0, y0, x1, y1), `geometry` [K, 6] (a, b, |ab|^2, s)."""
+        """Segments of one window size: `corner` [K, 4] (x0, y0, x1, y1), `geometry` [K, 6] (a, b, |ab|^2, s).
+
+        With d^2 the squared distance to the segment, perp the distance to its line and `along` where the
+        pixel projects on the line (0 at a, 1 at b): d^2 = perp^2 + |ab|^2 (along - clamp(along, 0, 1))^2,
+        the same as mmaction2's choice between |pa|^2, |pb|^2 and perp^2. Both terms are built from row
+        terms and column terms, pre-scaled by 1 / (2 sigma^2); the score and the box enter as logarithms.
+        """
         row = corner[:, 1:2] + torch.arange(rows, device=base.device)  # [K, rows]
         column = corner[:, 0:1] + torch.arange(columns, device=base.device)  # [K, columns]
-        ax, ay, bx, by, ab, value = geometry.unbind(1)
-        ax, ay, bx, by, ab, value = ax[:, None], ay[:, None], bx[:, None], by[:, None], ab[:, None], value[:, None]
+        ax, ay, bx, by, ab, value = (g[:, None] for g in geometry.unbind(1))
         y, x = row.to(torch.float32), column.to(torch.float32)
         ya, yb, xa, xb = y - ay, y - by, x - ax, x - bx
-        ya2, yb2, xa2, xb2 = ya * ya, yb * yb, xa * xa, xb * xb
-        to_a = ya2[:, :, None] + xa2[:, None, :]
-        to_b = yb2[:, :, None] + xb2[:, None, :]
-        # Where the pixel projects on the line (0 at a, 1 at b), and its squared distance to the line.
-        half_inverse = 0.5 / ab
-        along = ((ya2 - yb2) * half_inverse)[:, :, None] + ((xa2 - xb2 + ab) * half_inverse)[:, None, :]
-        cross = (xa * (by - ay))[:, None, :] - (ya * (bx - ax))[:, :, None]
-        to_line = cross.square_().mul_((1.0 / ab)[:, :, None])
-        distance2 = torch.where(along <= 0, to_a, torch.where(along >= 1, to_b, to_line))
-        heat = distance2.mul_(-0.5 / self.sigma ** 2).exp_()
-        heat.mul_(((row < corner[:, 3:4]) * value)[:, :, None])
-        heat.mul_((column < corner[:, 2:3])[:, None, :])
+        k = torch.sqrt((0.5 / self.sigma ** 2) / ab)  # scaled d^2 = d^2 / (2 sigma^2)
+        along = (((ya * ya - yb * yb) * (0.5 * k))[:, :, None]
+                 + ((xa * xa - xb * xb + ab) * (0.5 * k))[:, None, :])  # along * |ab| / (sqrt 2 sigma)
+        end = (ab * k)[:, :, None]
+        past = along - torch.clamp(along, torch.zeros_like(end), end)
+        perp = (xa * ((by - ay) * k))[:, None, :] - (ya * ((bx - ax) * k))[:, :, None]
+        distance2 = torch.addcmul(perp.square_(), past, past)
+        log_row = torch.log(value * (row < corner[:, 3:4]))  # -inf outside the box
+        log_column = torch.log((column < corner[:, 2:3]).to(torch.float32))
+        heat = torch.sub(log_row[:, :, None], distance2, out=distance2).add_(log_column[:, None, :]).exp_()
         pixel = (row.clamp(max=canvas.height - 1)[:, :, None] * canvas.width
                  + column.clamp(max=canvas.width - 1)[:, None, :])
         canvas.draw_at(base, pixel, heat)
