@@ -18,6 +18,7 @@ COMMANDS = {
     "submission": ("competition.submission", "apply an ensemble spec to the test probabilities; write the Kaggle CSV (+zip, manifest)"),
     "validate": ("competition.validate", "check a submission CSV: header, exact id set, label range"),
     "submit": ("competition.submit", "validate a submission and upload it to Kaggle with the official client"),
+    "report": ("competition.report", "error-analysis figures of the models and their ensemble: PNG files and one HTML page"),
     "submissions": ("competition.submissions", "list your past Kaggle submissions of a track with their scores"),
     "features": ("competition.track3.features", "extract per-16-frame-chunk video embeddings with any mmaction2 backbone (Track 3)"),
     "face-features": ("competition.track3.face_features", "embed face crops per 16-frame chunk with a timm image model (Track 3)"),

@@ -1,4 +1,7 @@
 """Synthetic probability sets with a known best ensemble, and writers of prediction folders."""
+import contextlib
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -46,3 +49,16 @@ def write_prediction_dirs(root, models, *, track, val_ids, val_labels, test_ids,
 
 def clip_ids(videos, clips_per_video, first_video=0):
     return [f"{v:04d}_{k}" for v in range(first_video, first_video + videos) for k in range(clips_per_video)]
+
+
+@contextlib.contextmanager
+def study_dir():
+    """A temporary folder for Optuna journal files, in memory (/dev/shm) where there is one.
+
+    The journal storage fsyncs each of its ~14 writes per trial; on a virtual disk that, not the code under
+    test, would dominate the tests' time.
+    """
+    shm = Path("/dev/shm")
+    base = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="miga-studies-", dir=base) as folder:
+        yield Path(folder)

@@ -8,10 +8,17 @@ import pytest
 from competition.cli import main
 from competition.probabilities import save_probabilities
 from competition.provenance import sha256_file
-from tests.ensemble_fixtures import clip_ids, informative_model, noise_model, write_prediction_dirs
+from tests.ensemble_fixtures import clip_ids, informative_model, noise_model, study_dir, write_prediction_dirs
 
 VAL_IDS = clip_ids(6, 20)
 TEST_IDS = clip_ids(3, 10, first_video=50)
+
+
+@pytest.fixture
+def studies():
+    """Journal files in memory where possible (see study_dir); the tests read them from here."""
+    with study_dir() as folder:
+        yield folder
 
 
 @pytest.fixture
@@ -24,9 +31,9 @@ def predictions(tmp_path):
                                  test_ids=TEST_IDS, rng=rng)
 
 
-def ensemble(tmp_path, dirs, *options, name="demo"):
-    out = tmp_path / "ensembles" / f"{name}.json"
-    argv = ["ensemble", "--track", "1", *map(str, dirs), "--out", str(out), "--work-dir", str(tmp_path / "work"),
+def ensemble(folder, dirs, *options, name="demo"):
+    out = folder / "ensembles" / f"{name}.json"
+    argv = ["ensemble", "--track", "1", *map(str, dirs), "--out", str(out), "--work-dir", str(folder / "work"),
             "--quiet", *options]
     return main(argv), out
 
@@ -37,8 +44,8 @@ def study_trials(path, name):
     return optuna.load_study(study_name=name, storage=storage).trials
 
 
-def test_auto_ranks_every_method_and_writes_a_complete_spec(tmp_path, predictions, capsys):
-    status, out = ensemble(tmp_path, predictions, "--trials", "6", "--folds", "3", "--seed", "4")
+def test_auto_ranks_every_method_and_writes_a_complete_spec(tmp_path, studies, predictions, capsys):
+    status, out = ensemble(studies, predictions, "--trials", "6", "--folds", "3", "--seed", "4")
     printed = capsys.readouterr().out
     assert status == 0
     table = printed[printed.index("rank method"):]
@@ -59,68 +66,68 @@ def test_auto_ranks_every_method_and_writes_a_complete_spec(tmp_path, prediction
         assert sum(spec["weights"].values()) == pytest.approx(1.0)
 
 
-def test_different_id_sets_are_refused_naming_the_missing_ids(tmp_path, predictions, capsys):
+def test_different_id_sets_are_refused_naming_the_missing_ids(tmp_path, studies, predictions, capsys):
     rng = np.random.default_rng(0)
     short = VAL_IDS[:-2] + ["0099_0"]
     save_probabilities(tmp_path / "other" / "val.npz", short, noise_model(rng, len(short), 32), None, model="other",
                        track=1, split="val")
-    status, _ = ensemble(tmp_path, [predictions[0], tmp_path / "other"], "--method", "mean")
+    status, _ = ensemble(studies, [predictions[0], tmp_path / "other"], "--method", "mean")
     error = capsys.readouterr().err
     assert status == 2
     assert "lacks 2 id(s)" in error and "0005_18" in error and "0005_19" in error and "0099_0" in error
 
 
-def test_unlabelled_validation_rows_are_refused(tmp_path, capsys):
+def test_unlabelled_validation_rows_are_refused(tmp_path, studies, capsys):
     rng = np.random.default_rng(0)
     save_probabilities(tmp_path / "m" / "val.npz", VAL_IDS, noise_model(rng, len(VAL_IDS), 32), None, model="m",
                        track=1, split="val")
-    status, _ = ensemble(tmp_path, [tmp_path / "m"], "--method", "mean")
+    status, _ = ensemble(studies, [tmp_path / "m"], "--method", "mean")
     assert status == 2 and "have no label" in capsys.readouterr().err
 
 
-def test_optuna_study_persists_and_resumes_by_name(tmp_path, predictions):
-    journal = tmp_path / "work" / "optuna.journal"
-    assert ensemble(tmp_path, predictions, "--method", "optuna", "--trials", "5", "--folds", "2")[0] == 0
+def test_optuna_study_persists_and_resumes_by_name(tmp_path, studies, predictions):
+    journal = studies / "work" / "optuna.journal"
+    assert ensemble(studies, predictions, "--method", "optuna", "--trials", "5", "--folds", "2")[0] == 0
     assert len(study_trials(journal, "demo")) == 5
     assert len(study_trials(journal, "demo.fold1of2")) == 5
-    assert ensemble(tmp_path, predictions, "--method", "optuna", "--trials", "8", "--folds", "2")[0] == 0
+    assert ensemble(studies, predictions, "--method", "optuna", "--trials", "8", "--folds", "2")[0] == 0
     assert len(study_trials(journal, "demo")) == 8  # resumed: 3 more, not 8 more
-    assert ensemble(tmp_path, predictions, "--method", "optuna", "--trials", "8", "--folds", "2")[0] == 0
+    assert ensemble(studies, predictions, "--method", "optuna", "--trials", "8", "--folds", "2")[0] == 0
     assert len(study_trials(journal, "demo")) == 8  # already done
 
 
-def test_a_study_made_for_other_inputs_is_not_resumed(tmp_path, predictions, capsys):
-    assert ensemble(tmp_path, predictions, "--method", "optuna", "--trials", "3", "--folds", "2")[0] == 0
-    status, _ = ensemble(tmp_path, predictions[:2], "--method", "optuna", "--trials", "3", "--folds", "2")
+def test_a_study_made_for_other_inputs_is_not_resumed(tmp_path, studies, predictions, capsys):
+    assert ensemble(studies, predictions, "--method", "optuna", "--trials", "3", "--folds", "2")[0] == 0
+    status, _ = ensemble(studies, predictions[:2], "--method", "optuna", "--trials", "3", "--folds", "2")
     assert status == 2 and "run on other inputs" in capsys.readouterr().err
 
 
-def test_seeded_runs_are_reproducible(tmp_path, predictions):
+def test_seeded_runs_are_reproducible(tmp_path, studies, predictions):
     weights = []
     for run in ("a", "b"):
-        status, out = ensemble(tmp_path / run, predictions, "--method", "optuna", "--trials", "12", "--folds", "2",
+        status, out = ensemble(studies / run, predictions, "--method", "optuna", "--trials", "12", "--folds", "2",
                                "--seed", "7")
         assert status == 0
         weights.append(json.loads(out.read_text())["weights"])
     assert weights[0] == weights[1]
 
 
-def test_two_workers_share_one_journal_study(tmp_path, predictions):
-    status, _ = ensemble(tmp_path, predictions, "--method", "optuna", "--trials", "10", "--folds", "2",
+def test_two_workers_share_one_journal_study(tmp_path, studies, predictions):
+    status, _ = ensemble(studies, predictions, "--method", "optuna", "--trials", "10", "--folds", "2",
                          "--workers", "2")
     assert status == 0
-    trials = study_trials(tmp_path / "work" / "optuna.journal", "demo")
+    trials = study_trials(studies / "work" / "optuna.journal", "demo")
     assert len(trials) == 10 and all(t.state.name == "COMPLETE" for t in trials)
 
 
-def test_storage_urls(tmp_path, predictions, capsys):
-    url = f"sqlite:///{tmp_path / 'studies.db'}"
-    status, out = ensemble(tmp_path, predictions, "--method", "optuna", "--trials", "3", "--folds", "2",
+def test_storage_urls(tmp_path, studies, predictions, capsys):
+    url = f"sqlite:///{studies / 'studies.db'}"
+    status, out = ensemble(studies, predictions, "--method", "optuna", "--trials", "3", "--folds", "2",
                            "--storage", url)
-    assert status == 0 and (tmp_path / "studies.db").is_file()
+    assert status == 0 and (studies / "studies.db").is_file()
     assert json.loads(out.read_text())["optuna"]["storage"] == url
     assert len(optuna.load_study(study_name="demo", storage=url).trials) == 3
-    status, _ = ensemble(tmp_path, predictions, "--method", "optuna", "--trials", "3", "--storage", url,
+    status, _ = ensemble(studies, predictions, "--method", "optuna", "--trials", "3", "--storage", url,
                          "--workers", "2")
     assert status == 2 and "not safe with several worker processes" in capsys.readouterr().err
 

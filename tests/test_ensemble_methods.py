@@ -12,14 +12,20 @@ from ensembles.methods import build_method
 from ensembles.ranking import choose
 from ensembles.scoring import combine, objective_value
 from tests.conftest import real_path
-from tests.ensemble_fixtures import informative_model, noise_model, top1
+from tests.ensemble_fixtures import informative_model, noise_model, study_dir, top1
 
 SEARCHES = ("optuna", "greedy", "hill", "stack")
 WEIGHTED = ("optuna", "greedy", "hill")
 
 
-def method(name, tmp_path, trials=60):
-    return build_method(name, optuna_options=dict(trials=trials, study_name=f"t-{name}", work_dir=tmp_path,
+@pytest.fixture
+def studies():
+    with study_dir() as folder:
+        yield folder
+
+
+def method(name, work_dir, trials=60):
+    return build_method(name, optuna_options=dict(trials=trials, study_name=f"t-{name}", work_dir=work_dir,
                                                   progress=False, seed=0))
 
 
@@ -37,10 +43,10 @@ def one_informative():
 
 
 @pytest.mark.parametrize("name", SEARCHES + ("best",))
-def test_each_method_finds_the_one_informative_model_among_noise(name, one_informative, tmp_path):
+def test_each_method_finds_the_one_informative_model_among_noise(name, one_informative, studies):
     probs, labels = one_informative
     alone = top1(probs[1], labels)
-    fitted = method(name, tmp_path).fit(probs, labels)
+    fitted = method(name, studies).fit(probs, labels)
     assert top1(fitted.predict_proba(probs), labels) >= alone - 0.02
     if name in WEIGHTED + ("best",):
         weights = weights_of(fitted, "nINN")
@@ -48,7 +54,7 @@ def test_each_method_finds_the_one_informative_model_among_noise(name, one_infor
 
 
 @pytest.mark.parametrize("name", SEARCHES)
-def test_each_search_combines_two_complementary_models(name, tmp_path):
+def test_each_search_combines_two_complementary_models(name, studies):
     rng = np.random.default_rng(12)
     labels = rng.integers(0, 8, 400)
     # each knows half of the classes and is unsure about the rest
@@ -56,7 +62,7 @@ def test_each_search_combines_two_complementary_models(name, tmp_path):
     high = informative_model(rng, labels, 8, 0.95, rows_mask=labels >= 4, concentration=5.0)
     probs = np.stack([low, high, noise_model(rng, 400, 8)])
     better = max(top1(low, labels), top1(high, labels))
-    fitted = method(name, tmp_path).fit(probs, labels)
+    fitted = method(name, studies).fit(probs, labels)
     assert top1(fitted.predict_proba(probs), labels) >= better + 0.2
     if name in WEIGHTED:
         weights = weights_of(fitted, "LHN")
@@ -64,7 +70,7 @@ def test_each_search_combines_two_complementary_models(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", SEARCHES)
-def test_each_search_uses_a_model_that_is_good_only_on_rare_classes(name, tmp_path):
+def test_each_search_uses_a_model_that_is_good_only_on_rare_classes(name, studies):
     rng = np.random.default_rng(5)
     frequencies = np.array([0.2, 0.2, 0.2, 0.15, 0.1, 0.1, 0.03, 0.02])
     labels = rng.choice(8, 600, p=frequencies)
@@ -74,7 +80,7 @@ def test_each_search_uses_a_model_that_is_good_only_on_rare_classes(name, tmp_pa
     rare_model[rare, labels[rare]] += 2.0
     rare_model = (rare_model / rare_model.sum(axis=1, keepdims=True)).astype(np.float32)
     probs = np.stack([common_model, rare_model, noise_model(rng, 600, 8)])
-    fitted = method(name, tmp_path).fit(probs, labels)
+    fitted = method(name, studies).fit(probs, labels)
     combined = fitted.predict_proba(probs)
     assert top1(combined, labels) >= top1(common_model, labels) + 0.02
     assert (combined.argmax(axis=1)[rare] == labels[rare]).mean() > 0.5  # the rare rows are now right
@@ -82,11 +88,11 @@ def test_each_search_uses_a_model_that_is_good_only_on_rare_classes(name, tmp_pa
         assert weights_of(fitted, "CRN")["R"] >= 0.2
 
 
-def test_on_noise_cv_falls_below_in_sample_and_auto_keeps_a_simple_method(tmp_path):
+def test_on_noise_cv_falls_below_in_sample_and_auto_keeps_a_simple_method(studies):
     rng = np.random.default_rng(5)
     labels = rng.integers(0, 8, 300)
     probs = np.stack([noise_model(rng, 300, 8) for _ in range(6)])
-    results = [cross_validate(method(name, tmp_path, trials=25), probs, labels, folds=5, seed=0)
+    results = [cross_validate(method(name, studies, trials=25), probs, labels, folds=5, seed=0)
                for name in ("optuna", "greedy", "hill", "stack", "mean", "best")]
     by_name = {r.name: r for r in results}
     for name in SEARCHES:
@@ -118,12 +124,12 @@ def test_combine_normalises_weights_and_treats_all_zero_as_uniform():
     assert combine(np.ones((2, 7, 3)), probs).shape == (2, 7, 5, 4)
 
 
-def test_optuna_power_search_and_stack_round_trip_through_json(tmp_path, one_informative):
+def test_optuna_power_search_and_stack_round_trip_through_json(studies, one_informative):
     probs, labels = one_informative
     models = ["n", "I", "N1", "N2"]
-    powered = build_method("optuna", optuna_options=dict(trials=15, study_name="pw", work_dir=tmp_path,
+    powered = build_method("optuna", optuna_options=dict(trials=15, study_name="pw", work_dir=studies,
                                                          progress=False, power=True)).fit(probs, labels)
-    stacked = method("stack", tmp_path).fit(probs, labels)
+    stacked = method("stack", studies).fit(probs, labels)
     for fitted in (powered, stacked):
         text = json.dumps(fitted.combiner_.to_dict(models))  # plain JSON: no pickle anywhere
         again = combiner_from_dict(json.loads(text), models)
@@ -131,26 +137,26 @@ def test_optuna_power_search_and_stack_round_trip_through_json(tmp_path, one_inf
     assert set(powered.combiner_.to_dict(models)["powers"]) == set(models)
 
 
-def test_stack_with_a_single_class_or_two_classes(tmp_path):
+def test_stack_with_a_single_class_or_two_classes(studies):
     rng = np.random.default_rng(2)
     probs = rng.dirichlet(np.ones(2), (2, 40)).astype(np.float32)
-    one_class = method("stack", tmp_path).fit(probs, np.ones(40, dtype=np.int64))
+    one_class = method("stack", studies).fit(probs, np.ones(40, dtype=np.int64))
     assert np.allclose(one_class.predict_proba(probs)[:, 1], 1.0)
     labels = rng.integers(0, 2, 40)
-    two = method("stack", tmp_path).fit(probs, labels).predict_proba(probs)
+    two = method("stack", studies).fit(probs, labels).predict_proba(probs)
     assert two.shape == (40, 2) and np.allclose(two.sum(axis=1), 1.0, atol=1e-5)
 
 
-def test_unfitted_method_and_bad_inputs_are_refused(tmp_path):
+def test_unfitted_method_and_bad_inputs_are_refused(studies):
     with pytest.raises(RuntimeError, match="not fitted"):
-        method("greedy", tmp_path).predict_proba(np.ones((1, 2, 2)))
+        method("greedy", studies).predict_proba(np.ones((1, 2, 2)))
     with pytest.raises(ValueError, match="unknown labels"):
-        method("greedy", tmp_path).fit(np.full((1, 2, 2), 0.5), np.array([0, -1]))
+        method("greedy", studies).fit(np.full((1, 2, 2), 0.5), np.array([0, -1]))
     with pytest.raises(ValueError, match="shape \\[models, rows, classes\\]"):
-        method("greedy", tmp_path).fit(np.full((2, 2), 0.5), np.array([0, 1]))
+        method("greedy", studies).fit(np.full((2, 2), 0.5), np.array([0, 1]))
 
 
-def test_real_ntu_joint_and_bone_scores_ensemble_at_least_as_well_as_the_better_model(tmp_path):
+def test_real_ntu_joint_and_bone_scores_ensemble_at_least_as_well_as_the_better_model(tmp_path, studies):
     files = []
     for stream in ("joint", "bone"):
         with np.load(real_path("fuse_ntu", f"ntu60_{stream}.npz"), allow_pickle=False) as npz:
@@ -165,5 +171,5 @@ def test_real_ntu_joint_and_bone_scores_ensemble_at_least_as_well_as_the_better_
     singles = [top1(p, joined.labels) for p in joined.probs]
     assert singles == pytest.approx([0.917, 0.933], abs=0.001)
     for name in ("optuna", "greedy", "hill", "mean"):
-        result = cross_validate(method(name, tmp_path, trials=20), joined.probs, joined.labels, folds=5, seed=0)
+        result = cross_validate(method(name, studies, trials=20), joined.probs, joined.labels, folds=5, seed=0)
         assert result.in_sample_accuracy >= max(singles) - 1e-9, name
