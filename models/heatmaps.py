@@ -388,47 +388,41 @@ def _pad_persons(pack, persons):
 
 
 def set_heatmap_rendering(cfg, on_device):
-    """Switch a loaded config between drawing heatmaps in the loader and on the model's device.
+    """Switch a loaded config between drawing heatmaps in the data workers and on the model's device.
 
-    Sets `on_device` on every `GeneratePoseHeatmaps` step of the train/val/test pipelines (nested datasets
-    included) and on the model's `PoseHeatmapPreprocessor`, whose heatmap settings are taken from the train
-    pipeline's step. Pipelines that carry `imgs` besides heatmaps (RGB+pose) are left drawing in the loader.
-    Returns the number of pipeline steps switched.
+    The same switch as `heatmaps_on_device` in models/configs/_base_/pose_heatmaps.py, for one loaded config:
+    sets `on_device` on every heatmap step (GeneratePoseTarget becomes GeneratePoseHeatmaps) of the train,
+    val and test pipelines and makes the model's data preprocessor a PoseHeatmapPreprocessor given that step.
+    Pipelines with RGB besides heatmaps (RGBPoseConv3D) keep drawing in the workers. Returns the number of
+    steps switched.
     """
+    from models.config import LOADERS, leaf_dataset
+
     steps = []
-    for loader in ("train_dataloader", "val_dataloader", "test_dataloader"):
-        steps += [(loader, step) for step in _heatmap_steps(cfg.get(loader))]
+    for loader in LOADERS:
+        if cfg.get(loader):
+            pipeline = leaf_dataset(cfg[loader]).get("pipeline", [])
+            if not any(step.get("type") == "PackActionInputs" and step.get("collect_keys") for step in pipeline):
+                steps += [step for step in pipeline if step.get("type") in ("GeneratePoseTarget",
+                                                                             "GeneratePoseHeatmaps")]
     if not steps:
         return 0
     preprocessor = cfg.model.get("data_preprocessor") or {}
     if preprocessor.get("type") not in (None, "ActionDataPreprocessor", "PoseHeatmapPreprocessor"):
         raise ValueError(f"heatmaps on the device need PoseHeatmapPreprocessor; this model uses "
                          f"{preprocessor.get('type')}")
-    drawing = {repr({k: v for k, v in step.items() if k in _DRAWING_ARGS}) for _, step in steps}
+    drawing = {repr({k: v for k, v in step.items() if k in _DRAWING_ARGS}) for step in steps}
     if len(drawing) > 1:
         raise ValueError("the heatmap steps of the pipelines draw differently (sigma, with_kp, with_limb, "
                          "skeletons or scaling differ); one PoseHeatmapPreprocessor cannot draw for all of them")
-    for _, step in steps:
+    for step in steps:
         step["type"] = "GeneratePoseHeatmaps"
         step["on_device"] = bool(on_device)
     # A step with `double` names the left/right pairs the preprocessor mirrors with.
-    mirroring = [step for _, step in steps if step.get("double")]
-    heatmap = dict((mirroring or [steps[0][1]])[0], double=False)
+    mirroring = [step for step in steps if step.get("double")]
+    heatmap = dict((mirroring or steps)[0], double=False)
     cfg.model.data_preprocessor = dict(preprocessor, type="PoseHeatmapPreprocessor", heatmap=heatmap)
     return len(steps)
 
 
 _DRAWING_ARGS = ("sigma", "with_kp", "with_limb", "skeletons", "scaling")
-
-
-def _heatmap_steps(loader):
-    if not loader:
-        return []
-    dataset = loader.get("dataset")
-    while dataset is not None and "pipeline" not in dataset:
-        dataset = dataset.get("dataset")
-    if dataset is None:
-        return []
-    return [step for step in dataset["pipeline"]
-            if step.get("type") in ("GeneratePoseTarget", "GeneratePoseHeatmaps")
-            and not any(s.get("type") == "PackActionInputs" and s.get("collect_keys") for s in dataset["pipeline"])]
