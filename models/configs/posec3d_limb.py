@@ -8,5 +8,6 @@ train_dataloader, val_dataloader, test_dataloader = pose_heatmap_dataloaders(
     {{_base_.data_root}}, {{_base_.limb_heatmap}}, {{_base_.limb_heatmap_test}},
     clip_len=48, resize=64, crop=56, test_size=64, test_clips=10, batch_size=16, workers=8, repeat=10,
     left_kp=skeleton.LEFT_KP_36, right_kp=skeleton.RIGHT_KP_36)
-model = dict(backbone=dict(in_channels=len(skeleton.LIMBS_36)))
+model = dict(backbone=dict(in_channels=len(skeleton.LIMBS_36)),
+             data_preprocessor=dict(type='PoseHeatmapPreprocessor', heatmap={{_base_.limb_heatmap}}))
 optim_wrapper = dict(optimizer=dict(lr=0.2))
