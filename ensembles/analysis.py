@@ -12,11 +12,10 @@ import numpy as np
 import pandas as pd
 
 from competition.errors import DataError
+from competition.submission_format import NUM_CLASSES as CLASSES_OF_TRACK
 from ensembles.inputs import load_model_set
 from ensembles.scoring import scores
 from ensembles.spec import input_source, read_spec
-
-CLASSES_OF_TRACK = {1: 32, 3: 2}
 
 
 @dataclass(frozen=True)
