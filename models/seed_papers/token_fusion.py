@@ -15,8 +15,10 @@
   α is a buffer of the head, so checkpoints carry it and prediction refines exactly when training did.
 
 Plugs into mmaction2's `MMRecognizer3D` with inputs `imgs` and `keypoint` (GCN layout); see
-`models/configs/seed_papers/token_fusion*.py`.
+`models/configs/seed_papers/token_fusion*.py`. The skeleton backbone's graph may be named
+(`graph_cfg=dict(layout='imigue36')`, see GRAPH_LAYOUTS).
 """
+import copy
 import math
 
 import torch
@@ -29,6 +31,21 @@ from mmaction.registry import HOOKS, MODELS
 from mmengine.hooks import Hook
 from mmengine.model import BaseModule, is_model_wrapper
 
+from models.skeleton import GCN_LAYOUT_36
+
+# Graph layouts a config may name instead of spelling out: a long edge list in a config makes mmengine's
+# config dump (yapf formatting, run several times per training) take seconds.
+GRAPH_LAYOUTS = {"imigue36": GCN_LAYOUT_36}
+
+
+def resolve_graph_layout(backbone_cfg):
+    """A copy of a GCN backbone config whose `graph_cfg.layout`, if a name of GRAPH_LAYOUTS, is the layout."""
+    cfg = copy.deepcopy(backbone_cfg)
+    graph = cfg.get("graph_cfg")
+    if graph is not None and isinstance(graph.get("layout"), str) and graph["layout"] in GRAPH_LAYOUTS:
+        graph["layout"] = copy.deepcopy(GRAPH_LAYOUTS[graph["layout"]])
+    return cfg
+
 
 @MODELS.register_module()
 class CrossModalTokenFusion(BaseModule):
@@ -38,7 +55,7 @@ class CrossModalTokenFusion(BaseModule):
                  dropout=0.0, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.rgb_backbone = MODELS.build(rgb_backbone)
-        self.pose_backbone = MODELS.build(pose_backbone)
+        self.pose_backbone = MODELS.build(resolve_graph_layout(pose_backbone))
         self.rgb_proj = nn.Linear(rgb_channels, embed_dims)
         self.pose_proj = nn.Linear(pose_channels, embed_dims)
         self.attention = nn.MultiheadAttention(embed_dims, num_heads, dropout=dropout, batch_first=True)

@@ -16,7 +16,7 @@ model = dict(
     backbone=dict(
         type='CrossModalTokenFusion',
         rgb_backbone=dict(type='MViT', arch='small', drop_path_rate=0.2, output_cls_token=False),
-        pose_backbone=dict(type='AAGCN', graph_cfg=dict(layout=skeleton.GCN_LAYOUT_36, mode='spatial'),
+        pose_backbone=dict(type='AAGCN', graph_cfg=dict(layout='imigue36', mode='spatial'),
                            num_person=1),
         rgb_channels=768, pose_channels=256, embed_dims=512, num_heads=8),
     cls_head=dict(type='MemoryRefinementHead', num_classes=32, in_channels=512, pose_channels=256,

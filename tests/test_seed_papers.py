@@ -1,0 +1,342 @@
+"""The seed papers' architectures: each defining behaviour, and tiny configs that train and predict."""
+import math
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+import competition.compat  # noqa: F401
+from competition.cli import main
+from competition.probabilities import load_probabilities
+
+sys.path.insert(0, str(Path(__file__).parent))
+from model_fixtures import make_prepared  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    from mmaction.utils import register_all_modules
+
+    register_all_modules(init_default_scope=True)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def ceil_share(n, numerator=7, denominator=10):
+    return -(-numerator * n // denominator)  # ⌈0.7·n⌉ in integers
+
+
+# ---------------------------------------------------------------- GAIE ViT
+
+def tiny_vit(**kwargs):
+    from models.seed_papers.gaie_vit import GAIEViT
+
+    options = dict(img_size=32, num_frames=4, patch_size=8, embed_dims=16, depth=4, num_heads=2,
+                   gaie_layers=(2, 3), keep_ratio=0.7)
+    options.update(kwargs)
+    model = GAIEViT(**options)
+    model.init_weights()
+    return model
+
+
+def test_gaie_keeps_the_most_attended_tokens_and_merges_the_rest_into_means():
+    from models.seed_papers.gaie_vit import global_aware_merge
+
+    generator = torch.Generator().manual_seed(0)
+    batch, tokens, channels = 2, 13, 6
+    x = torch.randn(batch, tokens, channels, generator=generator)
+    attention = torch.randn(batch, 3, tokens, tokens, generator=generator).softmax(dim=-1)
+    merged, foreground, assignment = global_aware_merge(x, attention, 0.7)
+
+    keep = ceil_share(tokens)
+    assert merged.shape == (batch, keep, channels)
+    for b in range(batch):
+        received = attention[b].mean(dim=(0, 1))  # mean attention each token receives
+        expected_fg = sorted(received.argsort(descending=True)[:keep].tolist())
+        assert foreground[b].tolist() == expected_fg
+        members = {f: [x[b, f]] for f in expected_fg}
+        for j in sorted(set(range(tokens)) - set(expected_fg)):
+            cosine = [torch.nn.functional.cosine_similarity(x[b, j], x[b, f], dim=0) for f in expected_fg]
+            members[expected_fg[int(np.argmax(cosine))]].append(x[b, j])
+        expected = torch.stack([torch.stack(members[f]).mean(0) for f in expected_fg])
+        torch.testing.assert_close(merged[b], expected)
+
+
+def test_gaie_merged_feature_is_the_mean_of_the_token_and_its_joiners():
+    from models.seed_papers.gaie_vit import global_aware_merge
+
+    # Ten tokens; token j receives attention proportional to 10 - j, so tokens 0..6 are the foreground.
+    received = torch.arange(10, 0, -1, dtype=torch.float32)
+    attention = (received / received.sum()).expand(1, 2, 10, 10)
+    x = torch.tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [0, 1, 1], [1, 0, 1], [1, 1, 1],
+                      [2, 0.1, 0],  # background, closest to token 0
+                      [0.1, 3, 0],  # background, closest to token 1
+                      [3, 0, 0.1]])  # background, closest to token 0
+    merged, foreground, assignment = global_aware_merge(x[None], attention, 0.7)
+    assert foreground[0].tolist() == list(range(7))
+    assert merged.shape == (1, 7, 3)
+    torch.testing.assert_close(merged[0, 0], (x[0] + x[7] + x[9]) / 3)
+    torch.testing.assert_close(merged[0, 1], (x[1] + x[8]) / 2)
+    torch.testing.assert_close(merged[0, 2:], x[2:7])  # foreground tokens nobody joined are unchanged
+
+
+def test_gaie_vit_shrinks_tokens_at_the_chosen_blocks_and_the_plain_vit_does_not():
+    model = tiny_vit().eval()
+    seen = []
+    for block in model.blocks:
+        block.register_forward_hook(lambda module, inputs, output: seen.append(output.shape[1]))
+    with torch.no_grad():
+        feature = model(torch.randn(2, 3, 4, 32, 32))
+    tokens = 2 * 4 * 4
+    after_2 = ceil_share(tokens)
+    assert seen == [tokens, after_2, ceil_share(after_2), ceil_share(after_2)] == model.token_counts()
+    assert feature.shape == (2, 16)
+    assert tiny_vit(gaie_layers=()).token_counts() == [tokens] * 4
+    full = tiny_vit(img_size=224, num_frames=16, patch_size=16, gaie_layers=(4, 7, 10), depth=12)
+    assert full.token_counts()[3] == ceil_share(1568) == 1098
+
+
+def test_videomae_checkpoints_load_in_both_layouts_and_bad_files_say_why(tmp_path):
+    source = tiny_vit()
+    state = source.state_dict()
+    # Official VideoMAE pre-training layout: `model` dict, `encoder.` prefix, final `norm`, decoder weights.
+    official = {("encoder." + k.replace("fc_norm.", "norm.")): v for k, v in state.items()}
+    official.update({"decoder.blocks.0.attn.qkv.weight": torch.zeros(3, 3), "mask_token": torch.zeros(1, 1, 16)})
+    torch.save({"model": official}, tmp_path / "videomae.pth")
+    # mmaction2's conversion: `state_dict`, `backbone.` prefix, its own patch-embedding and FFN names.
+    renames = (("patch_embed.proj.", "patch_embed.projection."), (".mlp.fc1.", ".mlp.layers.0.0."),
+               (".mlp.fc2.", ".mlp.layers.1."))
+    converted = {}
+    for key, value in state.items():
+        for new, old in renames:
+            key = key.replace(new, old)
+        converted["backbone." + key] = value
+    converted["cls_head.fc_cls.weight"] = torch.zeros(32, 16)
+    torch.save({"state_dict": converted}, tmp_path / "mmaction.pth")
+
+    for name in ("videomae.pth", "mmaction.pth"):
+        loaded = tiny_vit(pretrained=str(tmp_path / name))
+        for key, value in state.items():
+            torch.testing.assert_close(loaded.state_dict()[key], value)
+
+    torch.save({"model": {"encoder.blocks.0.norm1.weight": torch.ones(16)}}, tmp_path / "partial.pth")
+    with pytest.raises(ValueError, match="partial.pth.*missing"):
+        tiny_vit(pretrained=str(tmp_path / "partial.pth"))
+    with pytest.raises(ValueError, match="shapes differ"):
+        tiny_vit(embed_dims=32, pretrained=str(tmp_path / "videomae.pth"))
+    with pytest.raises(FileNotFoundError, match="cannot be downloaded"):
+        tiny_vit(pretrained=str(tmp_path / "absent.pth"))
+
+
+def test_benchmark_counts_fewer_macs_with_gaie(capsys):
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    import gaie_vit as benchmark
+
+    benchmark.main(["--frames", "4", "--size", "64"])
+    out = capsys.readouterr().out
+    plain, gaie = [float(line.split("|")[2]) for line in out.splitlines() if line.startswith("| ViT-B")]
+    assert 0.5 < gaie / plain < 0.8
+
+
+# ---------------------------------------------------------------- CLIP-MG
+
+TOWER = dict(img_size=32, patch_size=8, embed_dim=32, depth=4, num_heads=2)
+
+
+def tiny_clip_mg(**kwargs):
+    from models.seed_papers.clip_mg import CLIPMG
+
+    model = CLIPMG(num_joints=5, arch_kwargs=TOWER, frozen_blocks=2, pose_channels=(4, 8, 8), sigma=6.0, **kwargs)
+    model.init_weights()
+    return model
+
+
+def clip_inputs(views=2, frames=4, window=2, joints=5):
+    generator = torch.Generator().manual_seed(1)
+    imgs = torch.randn(views, 3, frames, 32, 32, generator=generator)
+    heatmaps = torch.rand(views, joints, frames * window, 8, 8, generator=generator)
+    keypoint = torch.rand(views, 1, frames * window, joints, 2, generator=generator) * 32
+    score = torch.rand(views, 1, frames * window, joints, generator=generator) + 0.1
+    return imgs, heatmaps, keypoint, score
+
+
+def test_clip_mg_gates_lie_strictly_between_zero_and_one():
+    model = tiny_clip_mg().train()
+    feature = model(*clip_inputs())
+    assert feature.shape == (2, 32)
+    gates = [model.last_token_gate, model.query_fusion.last_gate, model.token_fusion.last_gate]
+    assert gates[0].shape == (2 * 4, 16)  # one gate per patch token of each frame
+    for gate in gates:
+        assert gate.min() > 0 and gate.max() < 1
+    a, b = torch.zeros(1, 32), torch.ones(1, 32)
+    mixed = model.query_fusion(a, b)  # gated fusion is a convex mix of its two inputs
+    assert (mixed > 0).all() and (mixed < 1).all()
+
+
+def test_clip_mg_frozen_blocks_get_no_gradient_and_do_not_change():
+    model = tiny_clip_mg().train()
+    frozen = [model.tower.patch_embed, *model.tower.blocks[:2]]
+    before = [p.detach().clone() for m in frozen for p in m.parameters()]
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1.0)
+    model(*clip_inputs()).pow(2).sum().backward()
+    optimizer.step()
+    assert all(p.grad is None and not p.requires_grad for m in frozen for p in m.parameters())
+    assert all(not m.training for m in frozen)
+    trainable = [model.tower.blocks[2], model.tower.blocks[3], model.pose_encoder, model.token_gate]
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for m in trainable for p in m.parameters()
+               if p.requires_grad)
+    after = [p.detach() for m in frozen for p in m.parameters()]
+    assert all(torch.equal(x, y) for x, y in zip(before, after))
+
+
+def test_clip_mg_patch_weights_peak_at_the_moving_joint():
+    from models.seed_papers.clip_mg import pose_patch_weights
+
+    keypoint = torch.zeros(1, 4, 3, 2)
+    keypoint[:, :, 0] = torch.tensor([4.0, 4.0])  # still joint in the top-left patch
+    keypoint[:, :, 1] = torch.tensor([28.0, 4.0])  # still joint in the top-right patch
+    keypoint[0, :, 2, 0] = torch.tensor([18.0, 19.0, 20.0, 21.0])  # moving joint around patch (row 3, col 2)
+    keypoint[0, :, 2, 1] = 28.0
+    weights = pose_patch_weights(keypoint, torch.ones(1, 4, 3), 1, (4, 4), 8, sigma=6.0)
+    assert weights.shape == (1, 1, 16)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(1, 1))
+    assert int(weights[0, 0].argmax()) == 3 * 4 + 2
+    still = keypoint.clone()
+    still[0, :, 2] = still[0, :1, 2]
+    uniform = pose_patch_weights(still, torch.ones(1, 4, 3), 1, (4, 4), 8, sigma=6.0)
+    torch.testing.assert_close(uniform, torch.full((1, 1, 16), 1 / 16))
+
+
+def test_clip_mg_loads_local_tower_weights(tmp_path):
+    import timm
+
+    source = timm.create_model("vit_base_patch16_clip_224", pretrained=False, num_classes=0, **TOWER)
+    torch.save(source.state_dict(), tmp_path / "clip.pth")
+    model = tiny_clip_mg(pretrained=str(tmp_path / "clip.pth"))
+    torch.testing.assert_close(model.tower.blocks[1].attn.qkv.weight, source.blocks[1].attn.qkv.weight)
+    with pytest.raises(FileNotFoundError, match="local file"):
+        tiny_clip_mg(pretrained=str(tmp_path / "absent.pth"))
+
+
+# ---------------------------------------------------------------- token fusion with memory refinement
+
+def memory_head(**kwargs):
+    from models.seed_papers.token_fusion import MemoryRefinementHead
+
+    options = dict(num_classes=3, in_channels=4, pose_channels=2, memory_size=3, momentum=0.9, num_neighbours=2,
+                   num_heads=2, confidence=0.5)
+    options.update(kwargs)
+    return MemoryRefinementHead(**options)
+
+
+def confident(label, classes=3):
+    probs = torch.full((1, classes), 0.1)
+    probs[0, label] = 0.8
+    return probs
+
+
+def test_memory_bank_fills_in_order_then_moves_the_nearest_slot_by_momentum():
+    head = memory_head()
+    stored = [torch.tensor([[1.0, 0, 0, 0]]), torch.tensor([[0, 1.0, 0, 0]]), torch.tensor([[0, 0, 1.0, 0]])]
+    for k, embedding in enumerate(stored):
+        head.update_memory(embedding, torch.tensor([1]), confident(1))
+        assert int(head.memory_count[1]) == k + 1
+    torch.testing.assert_close(head.memory[1], torch.cat(stored))
+    assert int(head.memory_count.sum()) == 3  # other classes untouched
+
+    new = torch.tensor([[0.2, 2.0, 0.0, 0.0]])  # nearest (cosine) to slot 1
+    head.update_memory(new, torch.tensor([1]), confident(1))
+    assert int(head.memory_count[1]) == 3
+    torch.testing.assert_close(head.memory[1, 1], 0.9 * stored[1][0] + 0.1 * new[0])
+    torch.testing.assert_close(head.memory[1, [0, 2]], torch.cat([stored[0], stored[2]]))
+
+
+def test_memory_bank_keeps_only_confident_correct_embeddings():
+    head = memory_head(confidence=0.7)
+    head.update_memory(torch.ones(1, 4), torch.tensor([2]), confident(1))  # wrong class predicted
+    unsure = torch.tensor([[0.2, 0.2, 0.6]])
+    head.update_memory(torch.ones(1, 4), torch.tensor([2]), unsure)  # right, but below the confidence
+    assert int(head.memory_count.sum()) == 0
+    head.update_memory(torch.ones(1, 4), torch.tensor([2]), confident(2))
+    assert head.memory_count.tolist() == [0, 0, 1]
+
+
+def _samples(labels):
+    from mmaction.structures import ActionDataSample
+
+    return [ActionDataSample().set_gt_label(int(label)) for label in labels]
+
+
+def test_refinement_is_inactive_while_alpha_is_zero_and_active_after():
+    torch.manual_seed(0)
+    head = memory_head(confidence=0.0)
+    assert float(head.fusion_weights().detach()[0]) > 0.5  # pose favoured at init
+    embedding, pose = torch.randn(4, 4), torch.randn(4, 2)
+    labels = [0, 1, 2, 0]
+
+    head.memory.normal_()
+    head.memory_count.fill_(3)
+    losses = head.loss((embedding, pose), _samples(labels))
+    assert "loss_refine" not in losses
+    losses["loss_cls"].backward()
+    assert all(p.grad is None for p in head.refiner.parameters())
+    plain = torch.stack([s.pred_score for s in head.predict((embedding, pose), _samples(labels))])
+    head.memory.normal_()
+    again = torch.stack([s.pred_score for s in head.predict((embedding, pose), _samples(labels))])
+    torch.testing.assert_close(plain, again)  # the memory does not touch predictions while α = 0
+
+    head.set_refine_weight(1.0)
+    losses = head.loss((embedding, pose), _samples(labels))
+    assert losses["loss_refine"] > 0
+    losses["loss_refine"].backward()
+    assert all(p.grad is not None for p in head.refiner.parameters())
+    refined = torch.stack([s.pred_score for s in head.predict((embedding, pose), _samples(labels))])
+    assert not torch.allclose(refined, again)
+
+
+def test_refinement_schedule_hook_switches_alpha_by_epoch():
+    from models.seed_papers.token_fusion import RefinementScheduleHook
+
+    head = memory_head()
+    hook = RefinementScheduleHook(start_epoch=2)
+    runner = SimpleNamespace(model=SimpleNamespace(cls_head=head), epoch=0)
+    alphas = []
+    for epoch in range(4):
+        runner.epoch = epoch
+        hook.before_train_epoch(runner)
+        alphas.append(float(head.refine_weight))
+    assert alphas == [0.0, 0.0, 1.0, 1.0]
+
+
+# ---------------------------------------------------------------- tiny configs through `miga train` / `miga predict`
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    return make_prepared(tmp_path_factory.mktemp("seed_papers"), clips_per_class=(2, 1, 0), num_classes=8,
+                         frames=16)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["gaie_vit_b", "clip_mg", "token_fusion"])
+def test_tiny_config_trains_and_predicts(name, tiny_data, tmp_path, capsys):
+    work = tmp_path / "work"
+    options = ["log_level=WARNING", "default_hooks.logger.interval=50"]
+    assert main(["train", f"seed_papers/tiny/{name}", "--data-root", str(tiny_data), "--work-dir", str(work),
+                 "--seed", "0", "--cfg-options", *options]) == 0
+    checkpoint = Path((work / "last_checkpoint").read_text().strip())
+    out = tmp_path / "predictions" / name
+    assert main(["predict", f"seed_papers/tiny/{name}", str(checkpoint), "--split", "val", "--data-root",
+                 str(tiny_data), "--out", str(out), "--cfg-options", "log_level=WARNING"]) == 0
+    result = load_probabilities(out / "val.npz", num_classes=32, track=1)
+    val_ids = [line.split()[0][:-4] for line in (tiny_data / "rgb" / "val.txt").read_text().splitlines()]
+    assert sorted(result.ids.tolist()) == sorted(val_ids)
+    np.testing.assert_allclose(result.probs.sum(1), 1, atol=1e-5)
+    if name == "token_fusion":  # two epochs, refinement from the second: the hook ran, the checkpoint keeps α
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)["state_dict"]
+        assert float(state["cls_head.refine_weight"]) == 1.0
+        assert math.isfinite(float(state["cls_head.fusion_logits"][0]))
