@@ -41,10 +41,10 @@ def add_arguments(parser):
                                                              "temperature 1/a)")
     optuna.add_argument("--storage", default=None,
                         help="Optuna storage: a journal file path, sqlite:///file.db (1 worker), or "
-                             "postgresql://user:password@host/db to share studies across machines "
-                             "(default: WORK_DIR/optuna.journal)")
-    optuna.add_argument("--study", default=None, help="study name (default: the spec's file name); the folds' "
-                                                      "studies are NAME.fold<k>of<K>")
+                             "postgresql://user:password@host/db to share studies across machines; "
+                             "when unset, the journal file WORK_DIR/optuna.journal")
+    optuna.add_argument("--study", default=None, help="study name, when unset the spec's file name; the "
+                                                      "folds' studies are NAME.fold<k>of<K>")
     optuna.add_argument("--workers", type=int, default=1, help="processes searching the same studies")
     optuna.add_argument("--work-dir", default="work_dirs/ensembles", help="where the default storage lives")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
