@@ -150,8 +150,9 @@ def gpu_figures(args):
     clips = make_clips(args.keypoints, 64, args.frames, args.gpu_size, seed=1)
     autocast = _autocast(device, args)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+    amp = "on" if args.amp and device.type == "cuda" else "off"
     print(f"\n{args.device} ({name}): batch {args.batch}, {args.frames} frames x 36 x "
-          f"{args.gpu_size}x{args.gpu_size}, PoseConv3D SlowOnly 36/32/4-6-3, AMP {'on' if args.amp and device.type == 'cuda' else 'off'}")
+          f"{args.gpu_size}x{args.gpu_size}, PoseConv3D SlowOnly 36/32/4-6-3, AMP {amp}")
     print(f"{'heatmaps':<10}{'draw batch ms':>15}{'train step ms':>15}{'draw/step':>11}")
     for kind in KINDS:
         heatmap = heatmap_step(kind, on_device=True)
@@ -161,15 +162,7 @@ def gpu_figures(args):
         shipped = model.data_preprocessor.cast_data(shipped)
         draw = lambda: model.data_preprocessor(shipped, training=True)  # noqa: E731
         batch = draw()
-
-        def step():
-            with autocast:
-                losses = model(**batch, mode="loss")
-            loss = sum(v for k, v in losses.items() if "loss" in k)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-
+        step = lambda: train_step(model, optimizer, batch, autocast)  # noqa: E731
         for warm in (draw, step, draw, step):
             warm()
         draw_ms = _synchronised_ms(draw, device, args.repeats)
@@ -177,12 +170,27 @@ def gpu_figures(args):
         print(f"{kind:<10}{draw_ms:>15.2f}{step_ms:>15.1f}{draw_ms / step_ms:>10.1%}")
 
     print(f"\nEnd-to-end training, {args.workers} data workers, batch {args.batch}: clips/s")
-    print(f"{'heatmaps':<10}{'mmaction2 in loader':>21}{'ours in loader':>16}{'ours on GPU':>13}")
+    print(f"{'heatmaps':<10}{'mmaction2 in loader':>21}{'ours in loader':>16}{'ours on device':>16}")
     for kind in KINDS:
-        rates = [training_clips_per_second(kind, clips, heatmap_step(kind, False, mmaction2=True), args),
-                 training_clips_per_second(kind, clips, heatmap_step(kind, False), args),
-                 training_clips_per_second(kind, clips, heatmap_step(kind, True), args)]
-        print(f"{kind:<10}{rates[0]:>21.1f}{rates[1]:>16.1f}{rates[2]:>13.1f}")
+        rates = []
+        for step in (heatmap_step(kind, False, mmaction2=True), heatmap_step(kind, False),
+                     heatmap_step(kind, True)):
+            try:
+                rates.append(f"{training_clips_per_second(kind, clips, step, args):.1f}")
+            except (RuntimeError, OSError) as error:  # e.g. too little shared memory for heatmap batches
+                print(f"  {kind} with {step['type']}(on_device={step.get('on_device', False)}) failed: {error}")
+                rates.append("failed")
+        print(f"{kind:<10}{rates[0]:>21}{rates[1]:>16}{rates[2]:>16}")
+
+
+def train_step(model, optimizer, batch, autocast):
+    """Forward, backward and an SGD step on a preprocessed batch."""
+    with autocast:
+        losses = model(**batch, mode="loss")
+    loss = sum(v for k, v in losses.items() if "loss" in k)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
 
 
 def training_clips_per_second(kind, clips, heatmap, args):
@@ -201,13 +209,7 @@ def training_clips_per_second(kind, clips, heatmap, args):
         if i == args.warmup:
             _synchronise(device)
             start = time.perf_counter()
-        batch = model.data_preprocessor(data, training=True)
-        with autocast:
-            losses = model(**batch, mode="loss")
-        loss = sum(v for k, v in losses.items() if "loss" in k)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        train_step(model, optimizer, model.data_preprocessor(data, training=True), autocast)
     _synchronise(device)
     return args.steps * args.batch / (time.perf_counter() - start)
 
