@@ -199,7 +199,8 @@ def _video_groups(data, prepared):
     if prepared is None:
         return ids, "video"
     table = VideoTable.read(prepared)
-    known = dict(zip(table.table["video_id"], table.table["subject"] if table.has_subjects else table.table["video_id"]))
+    column = "subject" if table.has_subjects else "video_id"
+    known = dict(zip(table.table["video_id"], table.table[column]))
     missing = [i for i in ids if i not in known]
     if missing:
         raise DataError(Path(prepared) / "videos.csv", f"lacks {len(missing)} video id(s) of the probability "

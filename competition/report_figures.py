@@ -167,7 +167,8 @@ def score_histograms(scores, labels, label_names, title, bins=20):
     for index, (name, values) in enumerate(scores.items()):
         axes = figure.add_subplot(rows, columns, index + 1)
         for label, label_name in label_names.items():
-            axes.hist(values[labels == label], bins=edges, alpha=0.55, label=f"{label_name} ({(labels == label).sum()})")
+            of_label = labels == label
+            axes.hist(values[of_label], bins=edges, alpha=0.55, label=f"{label_name} ({of_label.sum()})")
         axes.axvline(0.5, color="grey", linestyle=":", linewidth=1)
         axes.set_title(name, fontsize=9)
         axes.set_xlabel("P(win)", fontsize=8)

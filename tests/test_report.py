@@ -84,7 +84,8 @@ def track3(tmp_path_factory):
     for name, right in (("gesture", gesture_right), ("skeleton", skeleton_right)):
         predicted = np.where(right, labels, 1 - labels)
         # scores spread within each side of 0.5 so the ROC has more than one step
-        p_win = np.where(predicted == 1, 0.6, 0.4) + np.where(predicted == 1, 1, -1) * 0.03 * np.arange(len(ids)) / len(ids)
+        spread = 0.03 * np.arange(len(ids)) / len(ids)
+        p_win = np.where(predicted == 1, 0.6 + spread, 0.4 - spread)
         probs = np.stack([1 - p_win, p_win], axis=1)
         save_probabilities(root / "predictions" / name / "val.npz", ids, probs, labels, model=name, track=3,
                            split="val")
@@ -222,7 +223,8 @@ def kernel_manager_factory(tmp_path_factory):
 
     kernels = tmp_path_factory.mktemp("kernels")
     write_kernel_spec(kernels / "miga-test")  # argv: sys.executable -m ipykernel_launcher
-    return lambda: KernelManager(kernel_name="miga-test", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
+    specs = KernelSpecManager(kernel_dirs=[str(kernels)])
+    return lambda: KernelManager(kernel_name="miga-test", kernel_spec_manager=specs)
 
 
 def execute(notebook, kernel_manager_factory, cwd):
