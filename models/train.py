@@ -5,7 +5,6 @@ Single process: `miga train CONFIG`. Several GPUs on one machine (mmengine's lau
 Several machines: add `--nnodes=N --node_rank=R --master_addr=HOST --master_port=29500` to torchrun on
 each machine. The batch size in the config is per GPU.
 """
-import os
 from pathlib import Path
 
 from competition.errors import DataError
@@ -24,7 +23,8 @@ def add_arguments(parser):
                              "differs, such as the classifier for another class count, are re-initialised")
     parser.add_argument("--amp", choices=("auto", "on", "off"), default="auto",
                         help="mixed precision: auto = on when training on a GPU")
-    parser.add_argument("--launcher", choices=("none", "pytorch", "slurm", "mpi"), default="none",
+    from models.distributed import LAUNCHERS
+    parser.add_argument("--launcher", choices=LAUNCHERS, default="none",
                         help="job launcher for distributed training (pytorch = under torchrun)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: mmengine's)")
     from models.config import DictAction
@@ -44,11 +44,12 @@ def prepare_config(config, *, work_dir=None, data_root=None, resume=False, load_
     import torch
 
     from models.config import config_path, load_config
+    from models.distributed import configure_launcher
 
     path = config_path(config)
     cfg = load_config(path, cfg_options=cfg_options, data_root=data_root)
     cfg.work_dir = str(work_dir or cfg.get("work_dir") or work_dir_for(path))
-    cfg.launcher = launcher
+    configure_launcher(cfg, launcher)
     cfg.resume = bool(resume)
     if seed is not None:
         cfg.randomness = dict(seed=seed)
@@ -69,7 +70,10 @@ def train(cfg):
     """Run the training described by `cfg`; returns the Runner (its work_dir holds the checkpoints)."""
     from mmengine.runner import Runner
 
+    from models.distributed import init_process_group
+
     _check_data(cfg)
+    init_process_group(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
     return runner
@@ -91,7 +95,8 @@ def run(args):
                          load_from=args.load_from, amp=args.amp, launcher=args.launcher, seed=args.seed,
                          cfg_options=args.cfg_options)
     runner = train(cfg)
-    if int(os.environ.get("RANK", "0")) == 0:
+    from models.distributed import is_main_process
+    if is_main_process():
         last = Path(cfg.work_dir) / "last_checkpoint"
         if last.exists():
             print(f"checkpoint: {last.read_text().strip()}")
