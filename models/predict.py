@@ -25,6 +25,9 @@ def add_arguments(parser):
     parser.add_argument("--data-root", help="the prepared dataset (default: $MIGA_DATA, else data/prepared)")
     parser.add_argument("--track", type=int, choices=(1, 3), default=1, help="competition track of the labels")
     parser.add_argument("--batch-size", type=int, help="test batch size (default: the config's)")
+    from models.distributed import LAUNCHERS
+    parser.add_argument("--launcher", choices=LAUNCHERS, default="none",
+                        help="pytorch = under torchrun: every rank predicts a shard, rank 0 writes the one file")
     from models.config import DictAction
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, default={}, metavar="KEY=VALUE",
                         help="override config entries")
@@ -38,7 +41,7 @@ def _keep_ids(pipeline):
 
 
 def predict_config(config, checkpoint, split, *, data_root=None, batch_size=None, cfg_options=None,
-                   work_dir=None):
+                   work_dir=None, launcher="none"):
     from models.config import config_path, leaf_dataset, load_config, set_split
 
     cfg = load_config(config_path(config), cfg_options=cfg_options, data_root=data_root)
@@ -47,22 +50,66 @@ def predict_config(config, checkpoint, split, *, data_root=None, batch_size=None
     _keep_ids(dataset.pipeline)
     if batch_size:
         cfg.test_dataloader.batch_size = batch_size
-    cfg.test_evaluator = dict(type="CollectClipScores")
+    # Gather the ranks' rows through the process group, not a temp folder that other machines cannot see.
+    cfg.test_evaluator = dict(type="CollectClipScores", collect_device="gpu")
+    # Every rank takes every world_size-th clip and the last ones are padded; `_in_dataset_order` relies on
+    # this unshuffled order and checks it.
+    cfg.test_dataloader.sampler = dict(type="DefaultSampler", shuffle=False)
     cfg.model.cls_head.average_clips = "prob"
     cfg.load_from = str(checkpoint)
     cfg.work_dir = str(work_dir or tempfile.mkdtemp(prefix="miga-predict-"))
-    cfg.launcher = "none"
+    from models.distributed import configure_launcher
+    configure_launcher(cfg, launcher)
     cfg.pop("visualizer", None)
     return cfg
 
 
 def collect_scores(cfg):
-    """Run the test loop; return [(clip id, label, scores)] in dataset order."""
+    """Run the test loop; return [(clip id, label, scores)] in dataset order, each clip once.
+
+    In a distributed run every rank runs its shard and rank 0 gets all rows; the other ranks get None.
+    """
     from mmengine.runner import Runner
 
+    from models.distributed import init_process_group, is_main_process
+
+    init_process_group(cfg)
     runner = Runner.from_cfg(cfg)
     runner.test()
-    return runner.test_loop.evaluator.metrics[0].collected
+    if not is_main_process():
+        return None
+    dataset = runner.test_loop.dataloader.dataset
+    return _in_dataset_order(runner.test_loop.evaluator.metrics[0].collected, dataset)
+
+
+def _dataset_ids(dataset):
+    from models.metrics import ID_KEYS, clip_id
+
+    ids = []
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
+        ids.append(clip_id(next(info[k] for k in ID_KEYS if k in info)))
+    return ids
+
+
+def _in_dataset_order(rows, dataset):
+    """The rows once per clip, in dataset order; a missing or foreign clip is an error, never a silent gap.
+
+    A distributed sampler pads the last batch with repeats of the first clips; mmengine drops the padding
+    by position, and a repeat that slipped through is dropped here by id.
+    """
+    expected = _dataset_ids(dataset)
+    by_id = {}
+    for row in rows:
+        by_id.setdefault(row[0], row)
+    missing = [clip for clip in expected if clip not in by_id]
+    foreign = sorted(set(by_id) - set(expected))
+    if missing or foreign or len(set(expected)) != len(expected):
+        raise DataError(getattr(dataset, "ann_file", "test set"),
+                        f"predictions do not cover the split once per clip: {len(expected)} clips, "
+                        f"{len(by_id)} predicted ({len(missing)} missing, e.g. {missing[:3]}; "
+                        f"{len(foreign)} unknown, e.g. {foreign[:3]}; clip ids must be unique)")
+    return [by_id[clip] for clip in expected]
 
 
 def streams(rows):
@@ -124,9 +171,11 @@ def run(args):
     path = config_path(args.config)
     with tempfile.TemporaryDirectory(prefix="miga-predict-") as work_dir:
         cfg = predict_config(path, checkpoint, args.split, data_root=args.data_root, batch_size=args.batch_size,
-                             cfg_options=args.cfg_options, work_dir=work_dir)
+                             cfg_options=args.cfg_options, work_dir=work_dir, launcher=args.launcher)
         dataset = leaf_dataset(cfg.test_dataloader)
         rows = collect_scores(cfg)
+    if rows is None:  # not rank 0 of a distributed run: rank 0 writes the files
+        return 0
     if not rows:
         raise DataError(dataset.ann_file, f"the {args.split} split has no clips")
     written = write_probability_files(args.out, args.split, rows, track=args.track, config=path,
