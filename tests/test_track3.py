@@ -89,6 +89,15 @@ def test_without_a_subject_column_each_video_is_its_own_group(tmp_path):
     assert load_probabilities(out / "val.npz").meta["groups"] == "video_id"
 
 
+def test_a_dataset_prepared_without_rgb_has_no_fps_and_still_works(tmp_path):
+    info = make_track3_dataset(tmp_path / "data", subjects=10, seed=1)
+    videos = _videos(info)
+    videos["fps"] = ""  # `miga prepare --no-rgb` leaves fps empty
+    videos.to_csv(info["root"] / "videos.csv", index=False)
+    assert main(["train-video", "skeleton-dynamics", "--data", str(info["root"]), "--folds", "3",
+                 "--out", str(tmp_path / "sd")]) == 0
+
+
 def test_gesture_profile_uses_labels_for_train_clips_without_probabilities(tmp_path, capsys):
     info = make_track3_dataset(tmp_path / "data", shift=0.8, seed=3, train_clip_probs=False)
     args = ["train-video", "gesture-profile", "--data", str(info["root"]), "--folds", "4",

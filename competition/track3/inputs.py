@@ -5,8 +5,8 @@
   train clips are the Track 1 models' own training data) use their one-hot label by default: a model's
   predictions on its own training clips are near one-hot anyway. `--clip-fill none` makes that an error.
 - `skeleton-dynamics`: `skeleton/<video_id>.npz` of the prepared dataset.
-- `interfusion`: a context and a face chunk-embedding file; each video's two sequences are cut to their
-  common length.
+- `interfusion`: a context and a face chunk-embedding file whose chunks start at the same frames; each video's
+  two sequences are cut to their common length.
 """
 import sys
 from pathlib import Path
@@ -104,9 +104,13 @@ def interfusion_inputs(args, videos):
     context, face = load_chunk_embeddings(args.context), load_chunk_embeddings(args.face)
     pairs = []
     for video_id in videos["video_id"]:
-        c, _ = context.sequence(video_id)
-        f, _ = face.sequence(video_id)
+        c, c_start = context.sequence(video_id)
+        f, f_start = face.sequence(video_id)
         length = min(len(c), len(f))
+        if (c_start[:length] != f_start[:length]).any():
+            raise DataError(args.face, f"the chunks of video {video_id} start at other frames than in "
+                                       f"{args.context}; extract both streams from the same frames "
+                                       "(same --chunk-frames and --videos)")
         pairs.append((c[:length], f[:length]))
     return pairs
 

@@ -3,8 +3,9 @@
 Each trial cross-validates the model with the parameters the model's `search_space` suggests (InterFusion:
 learning rate 1e-5..5e-4, encoder depth 1..8, heads 2..8, dropout 0.1..0.5, focal γ 0.5..1.5) and reports
 the out-of-fold score of the folds done so far after every fold, so the median pruner stops poor trials
-early. The study persists (default: a journal file in the work dir; `--storage` takes any Optuna URL,
-PostgreSQL included) and a rerun with the same study name resumes up to `--trials` finished trials. The best
+early. Workers record heartbeats, so a trial whose worker died is marked failed and retried once
+(ensembles/heartbeat.py). The study persists (default: a journal file in the work dir; `--storage` takes
+any Optuna URL, PostgreSQL included) and a rerun with the same study name resumes up to `--trials` finished trials. The best
 parameters go to a JSON file that `miga train-video --params` reads; `--out` also writes its predictions.
 """
 import hashlib
@@ -20,6 +21,7 @@ from competition.track3.train_video import (add_common_arguments, load_experimen
                                             write_predictions)
 from competition.provenance import sha256_file
 from ensembles.study import check_workers, open_storage, open_study, redact_password, sampler_seed, storage_url
+from models.video_level import estimator_class
 
 
 def add_arguments(parser):
@@ -61,7 +63,7 @@ def _objective(experiment, fixed, args):
     import optuna
 
     sign = 1.0 if GREATER_IS_BETTER[args.metric] else -1.0  # studies maximise; log-loss is negated
-    model_class = __import__("models.video_level", fromlist=["estimator_class"]).estimator_class(args.model)
+    model_class = estimator_class(args.model)
 
     def objective(trial):
         params = {**fixed, **model_class.search_space(trial)}
@@ -91,12 +93,15 @@ def _open(args, url, fixed, worker):
 def _search(args, url, fixed, worker, n_trials):
     """One worker's share of the trials (runs in a child process when --workers > 1)."""
     import optuna
+    from optuna.trial import TrialState
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     experiment = load_experiment(args)
     study = _open(args, url, fixed, worker)
+    # Commands on other machines may share the study: stop when it has --trials finished ones in all.
+    enough = optuna.study.MaxTrialsCallback(args.trials, states=(TrialState.COMPLETE, TrialState.PRUNED))
     study.optimize(_objective(experiment, fixed, args), n_trials=n_trials, timeout=args.timeout,
-                   show_progress_bar=not args.quiet and worker == 0)
+                   callbacks=[enough], show_progress_bar=not args.quiet and worker == 0)
     return n_trials
 
 

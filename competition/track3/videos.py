@@ -46,6 +46,9 @@ class VideoTable:
             raise DataError(path, f"Track 3 label must be 1 (win), 0 (lose) or -1 (unknown), got "
                                   f"{table['label'].iloc[bad[0]]!r}", row=int(bad[0]) + 2)
         table = table.assign(label=labels.astype(np.int64))
+        # fps (and the size) are empty when the dataset was prepared without RGB: NaN, and 25 fps where needed
+        for column in ("clips", "frames", "height", "width", "fps"):
+            table[column] = pd.to_numeric(table[column], errors="coerce")
         if table["video_id"].duplicated().any():
             dup = table["video_id"][table["video_id"].duplicated()].iloc[0]
             raise DataError(path, f"video id {dup!r} appears more than once")
