@@ -48,8 +48,11 @@ def class_accuracy_vs_frequency(frequency, accuracy, row_counts, frequency_label
     axes = figure.add_subplot()
     sizes = 15 + 120 * row_counts[shown] / max(row_counts[shown].max(initial=1), 1)
     axes.scatter(frequency[shown], accuracy[shown], s=sizes, alpha=0.6, edgecolor="black", linewidth=0.4)
+    at_point = {}  # classes on the same point share one label
     for c in np.flatnonzero(shown):
-        axes.annotate(str(c), (frequency[c], accuracy[c]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        at_point.setdefault((frequency[c], accuracy[c]), []).append(str(c))
+    for point, classes in at_point.items():
+        axes.annotate(",".join(classes), point, fontsize=7, xytext=(3, 3), textcoords="offset points")
     axes.set_xscale("log")
     axes.set_ylim(-0.05, 1.05)
     axes.set_xlabel(frequency_label + " (log scale)")

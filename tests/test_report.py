@@ -287,3 +287,21 @@ def test_notebooks_are_committed_without_outputs():
         assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), path
         spec = json.loads(path.read_text())["metadata"]["kernelspec"]
         assert spec["name"] == "python3"
+
+
+def test_real_model_outputs_give_their_published_top1():
+    """mmaction2's NTU-60 joint and bone score files: top-1 0.917 and 0.933, their 1:1 mean 0.933."""
+    from conftest import real_path
+
+    joint, bone = (np.load(real_path("fuse_ntu", f"ntu60_{name}.npz")) for name in ("joint", "bone"))
+    labels = joint["labels"].astype(np.int64)
+    np.testing.assert_array_equal(labels, bone["labels"])
+    models = {"joint": joint["scores"].astype(np.float64), "bone": bone["scores"].astype(np.float64)}
+    models["mean"] = (models["joint"] + models["bone"]) / 2
+    table = analysis.score_table(models, labels, 120)
+    assert table["top1"].round(3).tolist() == [0.917, 0.933, 0.933]
+    for name, probs in models.items():
+        confusion = analysis.confusion_matrix(labels, probs.argmax(axis=1), 120)
+        assert np.trace(confusion) == round(table.loc[name, "top1"] * 60) == 60 - table.loc[name, "errors"]
+    matrix = analysis.error_correlation({"joint": models["joint"], "bone": models["bone"]}, labels)
+    assert -1 <= matrix.loc["joint", "bone"] <= 1
