@@ -161,7 +161,8 @@ def test_tune_video_persists_resumes_and_reports_every_fold(dataset, tmp_path, c
     assert main(args + ["--trials", "3"]) == 0
     best = json.loads((work / "track3-gesture-profile.best.json").read_text())
     assert best["classifier"] in ("logistic", "forest") and best["n_estimators"] == 20
-    assert main(args + ["--trials", "5", "--out", str(tmp_path / "tuned")]) == 0  # resumes: 2 more trials
+    # resumes: 2 more trials, one in each of two worker processes sharing the journal
+    assert main(args + ["--trials", "5", "--workers", "2", "--out", str(tmp_path / "tuned")]) == 0
     assert "5 finished trials" in capsys.readouterr().err
     study = optuna.load_study(study_name="track3-gesture-profile", storage=optuna.storages.JournalStorage(
         optuna.storages.journal.JournalFileBackend(str(work / "optuna.journal"))))

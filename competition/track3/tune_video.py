@@ -106,6 +106,9 @@ def _search(args, url, fixed, worker, n_trials):
 
 
 def run(args):
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     fixed = parse_params(args.params)
     args.study = args.study or f"track3-{args.model}"
     url = storage_url(args.storage, args.work_dir)
