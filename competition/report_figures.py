@@ -191,8 +191,7 @@ def group_heatmap(table, group_kind, row_counts, title):
     if values.shape[1] <= 40:
         for i in range(values.shape[0]):
             for j in range(values.shape[1]):
-                axes.text(j, i, f"{values[i, j]:.2f}".lstrip("0") if values[i, j] < 1 else "1", ha="center",
-                          va="center", fontsize=6)
+                axes.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=6)
     names = [str(g) if row_counts is None else f"{g} ({row_counts[g]})" for g in table.columns]
     axes.set_xticks(range(values.shape[1]), names, rotation=90, fontsize=6 if values.shape[1] > 20 else 8)
     axes.set_yticks(range(values.shape[0]), table.index, fontsize=8)
