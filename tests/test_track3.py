@@ -175,3 +175,19 @@ def test_tune_video_persists_resumes_and_reports_every_fold(dataset, tmp_path, c
     # a study made for other inputs is not resumed by mistake
     assert main(args + ["--trials", "6", "--folds", "4"]) == 2
     assert "other inputs" in capsys.readouterr().err
+
+
+def test_out_of_fold_files_make_a_valid_track3_submission(dataset, tmp_path):
+    root = str(dataset["root"])
+    for model in ("gesture-profile", "skeleton-dynamics"):
+        assert main(["train-video", model, "--data", root, "--folds", "4", "--out", str(tmp_path / model)]
+                    + _inputs(model, dataset)) == 0
+    spec = tmp_path / "track3.json"
+    assert main(["ensemble", "--track", "3", str(tmp_path / "gesture-profile"), str(tmp_path / "skeleton-dynamics"),
+                 "--out", str(spec), "--method", "mean", "--quiet"]) == 0
+    assert main(["submission", "--track", "3", str(spec), "--data", root, "--out", str(tmp_path / "subs")]) == 0
+    csv_path = tmp_path / "subs" / "track3_track3.csv"
+    assert main(["validate", "--track", "3", str(csv_path), "--data", root]) == 0
+    rows = pd.read_csv(csv_path, dtype=str)
+    videos = _videos(dataset)
+    assert sorted(rows.iloc[:, 0]) == sorted(videos[videos["split"] == "test"]["video_id"])
