@@ -5,9 +5,13 @@
 - `sqlite:///path.db`: fine for one worker;
 - `postgresql://user:password@host/db` (or MySQL): workers on several machines share one study.
 
+Workers record heartbeats (ensembles/heartbeat.py): a trial of a worker that died is marked FAIL by the
+others and retried once, so a killed worker never leaves a study stuck.
+
 A study remembers a fingerprint of the data it was made for, so that resuming by name never mixes trials
 that scored different inputs.
 """
+import os
 from pathlib import Path
 
 import numpy as np
@@ -38,17 +42,29 @@ def check_workers(url: str, workers: int):
 
 
 def open_storage(url: str):
+    """The storage at `url`, with heartbeats (MIGA_HEARTBEAT_INTERVAL, MIGA_HEARTBEAT_GRACE seconds)."""
+    import warnings
+
     import optuna
+    from optuna.exceptions import ExperimentalWarning
+
+    from ensembles.heartbeat import HeartbeatJournalStorage, heartbeat_settings, retry_stale_trial
+
+    interval, grace = heartbeat_settings()
+    heartbeat = dict(heartbeat_interval=interval, grace_period=grace,
+                     heartbeat_stale_trial_callback=retry_stale_trial())
     if is_rdb_url(url):
         try:
-            return optuna.storages.RDBStorage(url)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, **heartbeat)
         except Exception as error:  # noqa: BLE001 - any driver or connection problem is the user's URL
             raise DataError(redact_password(url), f"cannot open Optuna storage: {type(error).__name__}: "
                                                     f"{redact_password(str(error))}") from None
     from optuna.storages.journal import JournalFileBackend
     path = Path(url)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+    return HeartbeatJournalStorage(JournalFileBackend(str(path)), **heartbeat)
 
 
 def open_study(storage, name, fingerprint, sampler_seed):
@@ -72,8 +88,18 @@ def finished_trials(study) -> int:
 
 
 def sampler_seed(seed, worker, task):
-    """Distinct, reproducible seeds for every (worker, task) sampler."""
-    return int(np.random.SeedSequence([int(seed), int(worker), int(task)]).generate_state(1)[0])
+    """Distinct, reproducible seeds for every (worker, task) sampler.
+
+    Commands on several machines sharing one study set MIGA_WORKER_RANK=1, 2, ... so that their samplers
+    differ too (the same seed would propose the same first trials on every machine).
+    """
+    parts = [int(seed), int(worker), int(task)]
+    rank = os.environ.get("MIGA_WORKER_RANK", "0")
+    if not rank.isdigit():
+        raise DataError("MIGA_WORKER_RANK", f"must be a whole number (0, 1, 2, ...), got {rank!r}")
+    if int(rank):
+        parts.append(int(rank))
+    return int(np.random.SeedSequence(parts).generate_state(1)[0])
 
 
 def redact_password(text: str) -> str:
