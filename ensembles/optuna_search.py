@@ -4,7 +4,9 @@ Each task (all rows, and each cross-validation fold) has its own study, named `<
 `<study>.fold<k>of<K>`. The studies advance in lock-step: one trial is asked from each, all their weight
 vectors are scored in one NumPy product, and the values told back, so the search costs what the sampler
 and storage cost. Rerunning with the same name resumes each study up to `trials` finished trials.
-With `workers` > 1, that many processes share every study through the storage.
+With `workers` > 1, that many processes share every study through the storage; commands started on several
+machines against one storage share the `trials` of each study (every few steps a worker re-reads how many
+are finished), and the trials of a worker that died are failed by heartbeat (ensembles/heartbeat.py).
 """
 import hashlib
 from concurrent.futures import ProcessPoolExecutor
@@ -15,11 +17,13 @@ from tqdm import tqdm
 
 from ensembles.base import EnsembleMethod
 from ensembles.combiners import WeightedAverage
+from ensembles.heartbeat import beating, fail_stale
 from ensembles.scoring import PROB_FLOOR, apply_powers, combine, objective_of
 from ensembles.study import (check_workers, finished_trials, open_storage, open_study, sampler_seed,
                              storage_url)
 
 POWER_RANGE = (0.25, 4.0)
+SYNC_EVERY = 16  # steps between looks at the shared studies: stale trials, trials other workers finished
 
 
 class OptunaWeights(EnsembleMethod):
@@ -50,13 +54,15 @@ class OptunaWeights(EnsembleMethod):
                   for worker in range(self.workers)]
         arguments = (probs, labels, masks, self.objective, self.power)
         if self.workers == 1:
-            search_studies(studies, shares[0], *arguments, progress=self.progress, label=self.study_name)
+            search_studies(studies, shares[0], *arguments, progress=self.progress, label=self.study_name,
+                           target=self.trials)
         else:
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(self.workers - 1, mp_context=context) as pool:
-                jobs = [pool.submit(_worker, self.storage, names, shares[w], *arguments, self.seed, w)
+                jobs = [pool.submit(_worker, self.storage, names, shares[w], *arguments, self.seed, w, self.trials)
                         for w in range(1, self.workers)]
-                search_studies(studies, shares[0], *arguments, progress=self.progress, label=self.study_name)
+                search_studies(studies, shares[0], *arguments, progress=self.progress, label=self.study_name,
+                               target=self.trials)
                 for job in jobs:
                     job.result()
         studies = [optuna.load_study(study_name=name, storage=storage) for name in names]
@@ -76,36 +82,48 @@ class OptunaWeights(EnsembleMethod):
 
 
 def search_studies(studies, quotas, probs, labels, masks, objective, power, *, progress=True, label="optuna",
-                   position=0):
-    """Run `quotas[i]` trials on `studies[i]`, all studies in lock-step."""
+                   position=0, target=None):
+    """Run `quotas[i]` trials on `studies[i]`, all studies in lock-step; stop a study at `target` finished."""
+    import warnings
+    warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with Study.optimize")
     models = probs.shape[0]
     log_probs = np.log(np.maximum(probs, PROB_FLOOR)) if power else None
+    quotas = list(quotas)
     with tqdm(total=sum(quotas), desc=f"optuna {label}", unit="trial", disable=not progress,
               position=position, leave=position == 0) as bar:
         for step in range(max(quotas, default=0)):
+            if step % SYNC_EVERY == 0:
+                for task, study in enumerate(studies):
+                    fail_stale(study)
+                    if target is not None and quotas[task] > step and finished_trials(study) >= target:
+                        bar.update(quotas[task] - step)
+                        quotas[task] = step  # other workers finished this study's trials
             active = [task for task, quota in enumerate(quotas) if quota > step]
+            if not active:
+                break
             trials = [studies[task].ask() for task in active]
-            weights = np.array([[t.suggest_float(f"w{m}", 0.0, 1.0) for m in range(models)] for t in trials])
-            if power:
-                powers = np.array([[t.suggest_float(f"power{m}", *POWER_RANGE, log=True) for m in range(models)]
-                                   for t in trials])
-                sharpened = apply_powers(powers, probs, log_probs)  # [A, M, N, C]
-                totals = weights.sum(axis=1, keepdims=True)
-                normalised = np.where(totals > 0, weights / np.where(totals > 0, totals, 1), 1.0 / models)
-                candidates = np.einsum("am,amnc->anc", normalised.astype(np.float32), sharpened)
-            else:
-                candidates = combine(weights, probs)  # [A, N, C]
-            values = objective_of(candidates[:, None], labels, masks[active], objective)[:, 0]
+            with beating(studies[0], trials):  # from ask to tell: a dead worker's trials go stale
+                weights = np.array([[t.suggest_float(f"w{m}", 0.0, 1.0) for m in range(models)] for t in trials])
+                if power:
+                    powers = np.array([[t.suggest_float(f"power{m}", *POWER_RANGE, log=True) for m in range(models)]
+                                       for t in trials])
+                    sharpened = apply_powers(powers, probs, log_probs)  # [A, M, N, C]
+                    totals = weights.sum(axis=1, keepdims=True)
+                    normalised = np.where(totals > 0, weights / np.where(totals > 0, totals, 1), 1.0 / models)
+                    candidates = np.einsum("am,amnc->anc", normalised.astype(np.float32), sharpened)
+                else:
+                    candidates = combine(weights, probs)  # [A, N, C]
+                values = objective_of(candidates[:, None], labels, masks[active], objective)[:, 0]
             for task, trial, value in zip(active, trials, values):
                 studies[task].tell(trial, float(value))
             bar.update(len(active))
 
 
-def _worker(url, names, quotas, probs, labels, masks, objective, power, seed, worker):
+def _worker(url, names, quotas, probs, labels, masks, objective, power, seed, worker, target=None):
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = open_storage(url)
     studies = [optuna.load_study(study_name=name, storage=storage,
                                  sampler=optuna.samplers.TPESampler(seed=sampler_seed(seed, worker, task)))
                for task, name in enumerate(names)]
-    search_studies(studies, quotas, probs, labels, masks, objective, power, progress=False)
+    search_studies(studies, quotas, probs, labels, masks, objective, power, progress=False, target=target)
