@@ -5,8 +5,9 @@ learning rate 1e-5..5e-4, encoder depth 1..8, heads 2..8, dropout 0.1..0.5, foca
 the out-of-fold score of the folds done so far after every fold, so the median pruner stops poor trials
 early. Workers record heartbeats, so a trial whose worker died is marked failed and retried once
 (ensembles/heartbeat.py). The study persists (default: a journal file in the work dir; `--storage` takes
-any Optuna URL, PostgreSQL included) and a rerun with the same study name resumes up to `--trials` finished trials. The best
-parameters go to a JSON file that `miga train-video --params` reads; `--out` also writes its predictions.
+any Optuna URL, PostgreSQL included) and a rerun with the same study name resumes up to `--trials` finished
+trials; commands on several machines stop together at that many. The best parameters go to a JSON file
+that `miga train-video --params` reads; `--out` also writes its predictions.
 """
 import hashlib
 import json
