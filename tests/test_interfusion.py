@@ -77,3 +77,17 @@ def test_inverse_frequency_weights_balance_the_classes():
 def test_width_must_divide_by_heads():
     with pytest.raises(ValueError, match="divisible"):
         InterFusionNet(4, 4, dim=10, heads=3)
+
+
+def test_classifier_handles_videos_longer_than_max_chunks_and_is_reproducible():
+    from models.video_level.interfusion_classifier import InterFusionClassifier
+
+    rng = np.random.default_rng(0)
+    X = [(rng.normal(size=(n, 5)), rng.normal(size=(n, 3))) for n in (3, 20, 40, 7, 12, 30)]
+    y = np.array([0, 1, 1, 0, 1, 0])
+    make = lambda: InterFusionClassifier(width=8, heads=2, depth=1, epochs=2, max_chunks=8, batch_size=4)  # noqa: E731
+    probs = make().fit(X, y).predict_proba(X)
+    assert probs.shape == (6, 2) and np.allclose(probs.sum(axis=1), 1)
+    assert np.allclose(make().fit(X, y).predict_proba(X), probs)  # same seed, same model
+    with pytest.raises(ValueError, match="same T"):
+        make().fit([(np.zeros((4, 5)), np.zeros((3, 3)))], [1])
