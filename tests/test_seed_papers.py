@@ -313,6 +313,39 @@ def test_refinement_schedule_hook_switches_alpha_by_epoch():
     assert alphas == [0.0, 0.0, 1.0, 1.0]
 
 
+def _update_memory_in_process(rank, port, out):
+    import os
+
+    import torch.distributed as dist
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    dist.init_process_group("gloo", rank=rank, world_size=2)
+    head = memory_head(confidence=0.0)
+    count = 2 if rank == 0 else 1  # uneven batches, as the last batch of an epoch may be
+    labels = torch.ones(count, dtype=torch.long)
+    head.update_memory(torch.full((count, 4), rank + 1.0), labels, confident(1).repeat(count, 1))
+    np.save(Path(out) / f"memory{rank}.npy", head.memory.numpy())
+    np.save(Path(out) / f"count{rank}.npy", head.memory_count.numpy())
+    dist.destroy_process_group()
+
+
+def test_memory_banks_of_distributed_processes_stay_equal(tmp_path):
+    import socket
+
+    import torch.multiprocessing as mp
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    import models.seed_papers.token_fusion  # noqa: F401  (imported once, inherited by the forked processes)
+
+    mp.start_processes(_update_memory_in_process, args=(port, str(tmp_path)), nprocs=2, start_method="fork")
+    memories = [np.load(tmp_path / f"memory{rank}.npy") for rank in (0, 1)]
+    np.testing.assert_array_equal(memories[0], memories[1])
+    assert np.load(tmp_path / "count0.npy").tolist() == [0, 3, 0]
+    np.testing.assert_array_equal(memories[0][1, :, 0], [1.0, 1.0, 2.0])  # both processes' embeddings
+
+
 # ---------------------------------------------------------------- full-size configs
 
 def test_full_size_configs_build_and_run_on_the_meta_device():

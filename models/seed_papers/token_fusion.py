@@ -28,6 +28,7 @@ from torch import nn
 import competition.compat  # noqa: F401  (before mmaction2)
 from mmaction.models.heads.base import BaseHead
 from mmaction.registry import HOOKS, MODELS
+from mmengine.dist import all_gather, get_world_size
 from mmengine.hooks import Hook
 from mmengine.model import BaseModule, is_model_wrapper
 
@@ -136,7 +137,12 @@ class MemoryRefinementHead(BaseHead):
 
     @torch.no_grad()
     def update_memory(self, embeddings, labels, probs):
-        """Store confident, correct embeddings: fill the class's slots, then move the nearest by momentum."""
+        """Store confident, correct embeddings: fill the class's slots, then move the nearest by momentum.
+
+        Under distributed training every process applies every process's batch, so the memories stay equal
+        (and mmengine's buffer averaging at the end of an epoch leaves them as they are).
+        """
+        embeddings, labels, probs = _gather_batches(embeddings, labels, probs)
         confident = (probs.argmax(dim=1) == labels) & (probs.gather(1, labels[:, None])[:, 0] >= self.confidence)
         for embedding, label in zip(embeddings[confident], labels[confident]):
             count = int(self.memory_count[label])
@@ -169,6 +175,18 @@ class MemoryRefinementHead(BaseHead):
         if self.refining():
             logits = self.fuse(self.refine(embedding, logits.argmax(dim=1)), pose_feature)
         return self.predict_by_feat(logits, data_samples)
+
+
+def _gather_batches(*tensors):
+    """The tensors of every process concatenated (batch sizes may differ); the tensors themselves if alone."""
+    if get_world_size() == 1:
+        return tensors
+    sizes = [int(n) for n in all_gather(torch.tensor([len(tensors[0])], device=tensors[0].device))]
+    gathered = []
+    for tensor in tensors:
+        padded = torch.cat([tensor, tensor.new_zeros((max(sizes) - len(tensor),) + tensor.shape[1:])])
+        gathered.append(torch.cat([part[:n] for part, n in zip(all_gather(padded), sizes)]))
+    return tuple(gathered)
 
 
 @HOOKS.register_module()
