@@ -2,6 +2,7 @@
 headless with nbclient on probability files and ensemble specs made here through the real commands."""
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -245,31 +246,44 @@ def printed(notebook):
 
 
 @pytest.mark.slow
-def test_track1_notebook_runs_headless_with_environment_parameters(track1, kernel_manager_factory, tmp_path,
-                                                                   monkeypatch):
-    notebook = nbformat.read(NOTEBOOKS / "track1_error_analysis.ipynb", as_version=4)
+def test_track1_notebook_runs_headless_on_the_demo_layout_by_default(track1, kernel_manager_factory, tmp_path,
+                                                                     monkeypatch):
+    """A checkout whose `demo/` holds the outputs (the spec's inputs relative to the root, as `make demo` writes
+    them): the notebook, started in notebooks/ as Jupyter does, finds everything with its default parameters."""
+    project = tmp_path / "checkout"
+    (project / "notebooks").mkdir(parents=True)
+    (project / "setup.cfg").write_text("[metadata]\nname = miga\n")
+    shutil.copy(NOTEBOOKS / "track1_error_analysis.ipynb", project / "notebooks")
+    shutil.copytree(track1["root"] / "predictions", project / "demo" / "predictions")
+    shutil.copytree(track1["prepared"], project / "demo" / "prepared")
+    monkeypatch.chdir(project)
+    assert main(["ensemble", "--track", "1", "demo/predictions/joint", "demo/predictions/limb", "demo/predictions/rgb",
+                 "--out", "demo/ensembles/track1.json", "--method", "best", "--folds", "3", "--quiet"]) == 0
+    for name in ("MIGA_TRACK1_ENSEMBLE", "MIGA_TRACK1_PREDICTIONS", "MIGA_PREPARED", "MIGA_SPLIT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    notebook = nbformat.read(project / "notebooks" / "track1_error_analysis.ipynb", as_version=4)
     assert "parameters" in notebook.cells[1].metadata.get("tags", [])
-    monkeypatch.setenv("MIGA_TRACK1_ENSEMBLE", str(track1["spec"]))
-    monkeypatch.setenv("MIGA_PREPARED", str(track1["prepared"]))
-    monkeypatch.delenv("MIGA_TRACK1_PREDICTIONS", raising=False)
-    execute(notebook, kernel_manager_factory, tmp_path)
-    assert "3 model(s): joint, limb, rgb; 99 labelled rows; ensemble best" in printed(notebook)
+    execute(notebook, kernel_manager_factory, project / "notebooks")
+    assert "3 model(s): joint, limb, rgb; 99 labelled rows; ensemble best from demo/ensembles/track1.json" \
+        in printed(notebook)
     images = outputs(notebook, "image/png")
     assert len(images) == len(TRACK1_FIGURES)
     assert all(image.startswith("iVBORw0KGgo") for image in images)  # base64 of the PNG signature
     tables = "".join(outputs(notebook, "text/html"))
-    assert "share_of_true" in tables and "training clips" in tables
+    assert "share_of_true" in tables and "training clips" in tables  # class counts came from demo/prepared
 
 
 @pytest.mark.slow
-def test_track3_notebook_runs_with_papermill_style_parameters(track3, kernel_manager_factory, tmp_path, monkeypatch):
+def test_track3_notebook_runs_with_injected_and_environment_parameters(track3, kernel_manager_factory, tmp_path,
+                                                                       monkeypatch):
     notebook = nbformat.read(NOTEBOOKS / "track3_analysis.ipynb", as_version=4)
-    for name in ("MIGA_TRACK3_ENSEMBLE", "MIGA_TRACK3_PREDICTIONS", "MIGA_PREPARED"):
-        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("MIGA_TRACK3_ENSEMBLE", raising=False)
+    monkeypatch.setenv("MIGA_TRACK3_PREDICTIONS", "/nowhere")  # the injected value must win
+    monkeypatch.setenv("MIGA_PREPARED", str(track3["prepared"]))
     # what papermill -p does: a cell right after the one tagged `parameters` that sets the values
     injected = nbformat.v4.new_code_cell(f"ENSEMBLE = {str(track3['spec'])!r}\n"
-                                         f"PREDICTIONS = {track3['dirs']!r}\n"
-                                         f"PREPARED = {str(track3['prepared'])!r}")
+                                         f"PREDICTIONS = {track3['dirs']!r}")
     injected.metadata["tags"] = ["injected-parameters"]
     position = next(i for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", []))
     notebook.cells.insert(position + 1, injected)
