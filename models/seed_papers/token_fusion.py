@@ -125,7 +125,7 @@ class MemoryRefinementHead(BaseHead):
 
     def refine(self, embedding, classes):
         """The embedding after self-attention with its nearest memories of `classes` [N]."""
-        bank = self.memory[classes]  # [N, K, D]
+        bank = self.memory[classes].to(embedding.dtype)  # [N, K, D]; the embedding may be half under AMP
         filled = torch.arange(self.memory_size, device=bank.device)[None] < self.memory_count[classes][:, None]
         similarity = F.cosine_similarity(embedding[:, None], bank, dim=-1).masked_fill(~filled, -2.0)
         nearest = similarity.topk(min(self.num_neighbours, self.memory_size), dim=1).indices
@@ -142,7 +142,7 @@ class MemoryRefinementHead(BaseHead):
         Under distributed training every process applies every process's batch, so the memories stay equal
         (and mmengine's buffer averaging at the end of an epoch leaves them as they are).
         """
-        embeddings, labels, probs = _gather_batches(embeddings, labels, probs)
+        embeddings, labels, probs = _gather_batches(embeddings.to(self.memory.dtype), labels, probs)
         confident = (probs.argmax(dim=1) == labels) & (probs.gather(1, labels[:, None])[:, 0] >= self.confidence)
         for embedding, label in zip(embeddings[confident], labels[confident]):
             count = int(self.memory_count[label])
