@@ -195,9 +195,16 @@ def test_report_track3_by_subject(track3, tmp_path):
     assert scores.loc["ensemble (best)", "top1"] == pytest.approx(11 / 12)  # `best` picked skeleton
     assert scores.loc["skeleton", "roc_auc"] > scores.loc["gesture", "roc_auc"]
 
-    # without the prepared dataset each video is its own group
+    # without the prepared dataset, or with a video whose subject is unknown, each video is its own group
     alone = {s.name: s for s in track3_sections(data)}
     assert alone["group_accuracy"].title == "Accuracy per video" and len(alone["group_accuracy"].table) == 12
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    rows = (track3["prepared"] / "videos.csv").read_text().splitlines()
+    rows[1] = rows[1].rsplit(",", 1)[0] + ","
+    (partial / "videos.csv").write_text("\n".join(rows) + "\n")
+    by_video = {s.name: s for s in track3_sections(data, prepared=partial)}["group_accuracy"]
+    assert by_video.title == "Accuracy per video" and by_video.table.index[0] == "0000"
 
 
 def test_report_refuses_wrong_inputs(track1, track3, tmp_path, capsys):
