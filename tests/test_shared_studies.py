@@ -1,0 +1,193 @@
+"""Optuna studies shared by worker processes, in a real PostgreSQL server on loopback and in a journal file.
+
+Two `miga tune-video` workers search one study; one is SIGKILLed in the middle of a trial. The other goes on,
+the dead worker's trial is marked FAIL by heartbeat and its parameters are run once more, the study ends
+with the asked number of finished trials, and a later run resumes it. `miga ensemble --workers 2` splits
+each study's trials between its processes. PostgreSQL tests skip, with the reason, where no server can be
+started (.ci/install-postgres.sh installs one).
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from ensemble_fixtures import study_dir
+from postgres_server import PostgresServer, Unavailable
+from track3_fixtures import make_track3_dataset
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[1]
+HEARTBEAT = {"MIGA_HEARTBEAT_INTERVAL": "1", "MIGA_HEARTBEAT_GRACE": "2"}
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    pytest.importorskip("psycopg2", reason="psycopg2 (the PostgreSQL driver, `pip install psycopg2-binary`) "
+                                           "is not installed")
+    try:
+        server = PostgresServer()
+        url = server.start()
+    except Unavailable as reason:
+        if "server" in locals():
+            server.stop()
+        pytest.skip(f"no PostgreSQL server: {reason}")
+    yield url
+    server.stop()
+
+
+@pytest.fixture(params=["journal", "postgresql"])
+def storage(request, tmp_path):
+    """A storage URL every worker opens: a journal file, or a database on the test server."""
+    if request.param == "journal":
+        with study_dir() as folder:
+            yield str(folder / "studies.journal")
+    else:
+        yield request.getfixturevalue("postgres")
+
+
+def load(url, name):
+    from ensembles.study import open_storage
+    return optuna.load_study(study_name=name, storage=open_storage(url))
+
+
+@pytest.fixture(scope="module")
+def track3(tmp_path_factory):
+    return make_track3_dataset(tmp_path_factory.mktemp("track3"), shift=0.8, seed=3)
+
+
+def tune_video(track3, storage, work, study, trials, rank):
+    """A `miga tune-video` worker process (MIGA_WORKER_RANK gives each its own sampler)."""
+    command = [sys.executable, "-m", "competition.cli", "tune-video", "gesture-profile", "--data",
+               str(track3["root"]), "--clip-predictions", str(track3["clip_predictions"]), "--folds", "3",
+               "--params", json.dumps({"n_estimators": 10}), "--storage", storage, "--study", study,
+               "--work-dir", str(work), "--trials", str(trials), "--quiet"]
+    env = dict(os.environ, OMP_NUM_THREADS="1", MIGA_WORKER_RANK=str(rank), **HEARTBEAT)
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def wait_for(condition, what, timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def finish(process, timeout=300):
+    output, _ = process.communicate(timeout=timeout)
+    assert process.returncode == 0, output[-3000:]
+    return output
+
+
+def test_a_worker_killed_mid_trial_leaves_a_study_the_others_finish_and_a_rerun_resumes(track3, storage,
+                                                                                          tmp_path):
+    study_name = f"kill-{tmp_path.name}"
+    killed = tune_video(track3, storage, tmp_path / "a", study_name, 4, rank=1)
+    survivor = tune_video(track3, storage, tmp_path / "b", study_name, 4, rank=2)
+    try:
+        def both_mid_trial():
+            try:
+                running = load(storage, study_name).get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            except KeyError:  # the study is not created yet
+                return None
+            return {t.number for t in running} if len(running) == 2 else None
+        running = wait_for(both_mid_trial, "both workers to be in a trial")
+        killed.send_signal(signal.SIGKILL)  # each worker runs one trial at a time: one of these is now stale
+        killed.wait(timeout=30)
+        finish(survivor)
+    finally:
+        for process in (killed, survivor):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    study = load(storage, study_name)
+    assert len(study.get_trials(states=FINISHED)) == 4  # the survivor stopped at the study's 4, not 4 of its own
+    orphans = [t for t in study.trials if t.state in (TrialState.RUNNING, TrialState.FAIL)]
+    assert len(orphans) == 1 and orphans[0].number in running
+
+    # a later run (another machine, or the same one after the crash) resumes to 5 finished trials
+    output = finish(tune_video(track3, storage, tmp_path / "c", study_name, 5, rank=3))
+    study = load(storage, study_name)
+    finished = study.get_trials(states=FINISHED)
+    assert len(finished) == 5 and not study.get_trials(states=(TrialState.RUNNING, TrialState.WAITING))
+    stale = study.trials[orphans[0].number]
+    assert stale.state == TrialState.FAIL  # failed by heartbeat, by the survivor or by the rerun
+    retried = [t for t in finished if t.system_attrs.get("failed_trial") == stale.number]
+    assert len(retried) == 1 and retried[0].params == stale.params  # its parameters got their second chance
+    best = max((t for t in study.trials if t.state == TrialState.COMPLETE), key=lambda t: t.value)
+    assert study.best_trial.number == best.number
+    assert f"5 finished trials; best trial {best.number}:" in output
+    written = json.loads((tmp_path / "c" / f"{study_name}.best.json").read_text())
+    assert written == {"n_estimators": 10, **best.params}
+
+
+def test_ensemble_workers_share_each_study_and_a_rerun_resumes(storage, tmp_path):
+    from competition.cli import main
+    from ensemble_fixtures import clip_ids, informative_model, noise_model, write_prediction_dirs
+
+    rng = np.random.default_rng(5)
+    val_ids = clip_ids(6, 20)
+    labels = rng.integers(0, 32, len(val_ids))
+    models = {"pose": informative_model(rng, labels, 32, 0.6), "rgb": informative_model(rng, labels, 32, 0.5),
+              "noise": noise_model(rng, len(val_ids), 32)}
+    dirs = write_prediction_dirs(tmp_path / "predictions", models, track=1, val_ids=val_ids, val_labels=labels,
+                                 test_ids=clip_ids(2, 10, first_video=50), rng=rng)
+    name = f"ens-{tmp_path.name}"
+    out = tmp_path / "spec.json"
+
+    def ensemble(trials):
+        argv = ["ensemble", "--track", "1", *map(str, dirs), "--out", str(out), "--method", "optuna", "--folds",
+                "2", "--trials", str(trials), "--workers", "2", "--storage", storage, "--study", name, "--quiet"]
+        assert main(argv) == 0
+
+    ensemble(12)
+    names = [name, f"{name}.fold1of2", f"{name}.fold2of2"]
+    for study_name in names:
+        trials = load(storage, study_name).trials
+        assert len(trials) == 12 and all(t.state == TrialState.COMPLETE for t in trials)
+    ensemble(20)  # resumes each study up to 20
+    for study_name in names:
+        study = load(storage, study_name)
+        assert len(study.trials) == 20 and all(t.state == TrialState.COMPLETE for t in study.trials)
+    spec = json.loads(out.read_text())  # the spec's weights are the best trial's of the all-rows study
+    best = load(storage, name).best_trial.params
+    weights = np.array([best[f"w{m}"] for m in range(len(dirs))])
+    np.testing.assert_allclose([spec["weights"][model] for model in models], weights / weights.sum(), rtol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage")
+def test_a_stale_trial_is_failed_and_retried_once(storage, monkeypatch):
+    from ensembles.heartbeat import beating, fail_stale
+    from ensembles.study import open_storage
+
+    monkeypatch.setenv("MIGA_HEARTBEAT_INTERVAL", "1")
+    monkeypatch.setenv("MIGA_HEARTBEAT_GRACE", "2")
+    name = f"stale-{os.getpid()}-{time.monotonic_ns()}"
+    study = optuna.create_study(study_name=name, storage=open_storage(storage), direction="maximize")
+    alive, dead = study.ask(), study.ask()
+    alive.suggest_float("x", 0, 1)
+    dead.suggest_float("x", 0, 1)
+    with beating(study, [dead]):  # one heartbeat, then its worker "dies"
+        pass
+    with beating(study, [alive]):  # a worker whose scoring outlasts the grace period keeps its trial
+        time.sleep(2.5)
+        fail_stale(study)
+    study.tell(alive, 1.0)
+    states = {t.number: t.state for t in study.trials}
+    assert states[alive.number] == TrialState.COMPLETE and states[dead.number] == TrialState.FAIL
+    retry = study.trials[-1]
+    assert retry.state == TrialState.WAITING and retry.params == {"x": dead.params["x"]}
+    fail_stale(study)  # nothing more to fail: the retry is waiting, not running
+    assert len(study.trials) == 3
