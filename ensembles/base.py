@@ -4,8 +4,15 @@ A method also fits several *tasks* in one call (`fit_tasks`): the same method on
 rows, which is how cross-validation fits all its folds together over whole arrays.
 """
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ensembles.scoring import OBJECTIVES
+
+
+def one_blas_thread():
+    """Our matrices are small (M x N·C); on a busy machine BLAS threads spin-wait for cores and make a
+    logistic-regression fit or a search step tens of times slower, while one thread loses nothing."""
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class EnsembleMethod:
@@ -22,7 +29,8 @@ class EnsembleMethod:
     def fit(self, probs, labels):
         """Fit on all rows of probs [M, N, C] with labels [N] (0..C-1)."""
         probs, labels = check_inputs(probs, labels)
-        self.combiner_ = self.fit_tasks(probs, labels, np.ones((1, len(labels)), dtype=bool), ["all"])[0]
+        with one_blas_thread():
+            self.combiner_ = self.fit_tasks(probs, labels, np.ones((1, len(labels)), dtype=bool), ["all"])[0]
         return self
 
     def predict_proba(self, probs):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ensembles.base import one_blas_thread
 from ensembles.scoring import scores
 
 
@@ -69,7 +70,8 @@ def cross_validate(method, probs, labels, *, folds=5, seed=0) -> MethodResult:
     start = time.perf_counter()
     assignment = fold_assignment(len(labels), folds, seed)
     masks, names = task_masks(assignment, folds)
-    combiners = method.fit_tasks(probs, labels, masks, names)
+    with one_blas_thread():
+        combiners = method.fit_tasks(probs, labels, masks, names)
     accuracy, log_loss = scores(combiners[0].predict_proba(probs), labels)
     result = MethodResult(method.name, method.complexity, combiners[0], accuracy, log_loss)
     for k, combiner in enumerate(combiners[1:]):
