@@ -15,7 +15,7 @@ import multiprocessing
 import numpy as np
 from tqdm import tqdm
 
-from ensembles.base import EnsembleMethod
+from ensembles.base import EnsembleMethod, one_blas_thread
 from ensembles.combiners import WeightedAverage
 from ensembles.heartbeat import beating, fail_stale
 from ensembles.scoring import PROB_FLOOR, apply_powers, combine, objective_of
@@ -126,4 +126,5 @@ def _worker(url, names, quotas, probs, labels, masks, objective, power, seed, wo
     studies = [optuna.load_study(study_name=name, storage=storage,
                                  sampler=optuna.samplers.TPESampler(seed=sampler_seed(seed, worker, task)))
                for task, name in enumerate(names)]
-    search_studies(studies, quotas, probs, labels, masks, objective, power, progress=False, target=target)
+    with one_blas_thread():
+        search_studies(studies, quotas, probs, labels, masks, objective, power, progress=False, target=target)
