@@ -42,9 +42,17 @@ def _keep_ids(pipeline):
 
 def predict_config(config, checkpoint, split, *, data_root=None, batch_size=None, cfg_options=None,
                    work_dir=None, launcher="none"):
+    """The Config of a test run on `split` (`config`: a path, a name, or an already loaded Config)."""
+    from mmengine.config import Config
+
     from models.config import config_path, leaf_dataset, load_config, set_split
 
-    cfg = load_config(config_path(config), cfg_options=cfg_options, data_root=data_root)
+    if isinstance(config, Config):
+        cfg = config.copy()
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+    else:
+        cfg = load_config(config_path(config), cfg_options=cfg_options, data_root=data_root)
     dataset = leaf_dataset(cfg.test_dataloader)
     set_split(dataset, split)
     _keep_ids(dataset.pipeline)

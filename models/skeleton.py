@@ -62,3 +62,7 @@ GCN_LAYOUT_36 = dict(num_node=NUM_JOINTS_36, center=CENTER_36,
                      inward=[(v, p) for v, p in enumerate(BONE_PARENTS_36) if v != p]
                      + [tuple(e) for e in GRAPH_EDGES_36
                         if BONE_PARENTS_36[e[0]] != e[1] and BONE_PARENTS_36[e[1]] != e[0]])
+
+# Graph layouts a config names instead of spelling out (`graph_cfg=dict(layout='imigue36')`): a long edge list
+# in a config makes mmengine's config dump, run several times per training, take seconds.
+GRAPH_LAYOUTS = {"imigue36": GCN_LAYOUT_36}
