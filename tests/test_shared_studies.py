@@ -191,3 +191,19 @@ def test_a_stale_trial_is_failed_and_retried_once(storage, monkeypatch):
     assert retry.state == TrialState.WAITING and retry.params == {"x": dead.params["x"]}
     fail_stale(study)  # nothing more to fail: the retry is waiting, not running
     assert len(study.trials) == 3
+
+
+def test_ensemble_commands_started_apart_share_each_studys_trials(storage):
+    from ensembles.optuna_search import search_studies
+    from ensembles.study import open_storage
+
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(4), (2, 30)).astype(np.float32)
+    labels, masks = rng.integers(0, 4, 30), np.ones((1, 30), bool)
+    name = f"apart-{os.getpid()}-{time.monotonic_ns()}"
+    optuna.create_study(study_name=name, storage=open_storage(storage), direction="maximize")
+    # two machines each found the study empty and took all 10 trials as their share
+    for _ in range(2):
+        search_studies([load(storage, name)], [10], probs, labels, masks, "accuracy", False, progress=False,
+                       target=10)
+    assert len(load(storage, name).trials) == 10
