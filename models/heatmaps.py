@@ -86,8 +86,8 @@ class HeatmapRenderer:
     def render(self, keypoints, scores, canvas, out=None):
         """Heatmaps [F, C, H, W] float32 of keypoints [M, F, V, 2] with scores [M, F, V] (persons M, frames F).
 
-        Scores are compared with 1e-4 in their own dtype, like mmaction2. `out`, when given, is a zeroed
-        contiguous float32 tensor of F*C*H*W elements on the same device (lets the loader use a NumPy buffer).
+        Scores are compared with 1e-4 in their own dtype, like mmaction2. `out`, when given, is a contiguous
+        float32 tensor of F*C*H*W elements on the same device, overwritten (the loader passes NumPy memory).
         """
         if keypoints.dim() != 4 or keypoints.shape[-1] < 2:
             raise ValueError(f"keypoints must be [persons, frames, keypoints, 2], got shape {tuple(keypoints.shape)}")
@@ -98,19 +98,15 @@ class HeatmapRenderer:
         height, width = canvas
         maps_shape = (frames, self.num_channels(num_kp), height, width)
         if out is None:
-            out = torch.zeros(int(np.prod(maps_shape)), dtype=torch.float32, device=keypoints.device)
+            out = torch.empty(int(np.prod(maps_shape)), dtype=torch.float32, device=keypoints.device)
         xy = keypoints[..., :2].to(torch.float32)
         if self.scaling != 1.0:
             xy = xy * self.scaling
         frame = torch.arange(frames, device=xy.device).view(1, frames, 1)
         canvas_ = _Canvas(out, *maps_shape)
-        if self.with_kp:
-            # Every keypoint goes through (one Gaussian per map and person); those under the threshold weigh 0.
-            channel = torch.arange(num_kp, device=xy.device).view(1, 1, num_kp)
-            value = torch.where(scores >= SCORE_EPS, scores, 0)
-            shape = (persons, frames, num_kp)
-            self._draw_points(canvas_, frame.expand(shape).reshape(-1), channel.expand(shape).reshape(-1),
-                              xy.reshape(-1, 2), value.reshape(-1))
+        out.zero_()
+        if self.with_kp and persons:
+            self._draw_keypoints(canvas_, xy, scores)
         if self.with_limb and self.skeletons:
             start_index = torch.tensor([a for a, _ in self.skeletons], device=xy.device)
             end_index = torch.tensor([b for _, b in self.skeletons], device=xy.device)
@@ -123,38 +119,52 @@ class HeatmapRenderer:
             length2 = (start[..., 0] - end[..., 0]) ** 2 + (start[..., 1] - end[..., 1]) ** 2
             keep = value >= SCORE_EPS
             short = keep & (length2 < 1)  # mmaction2 draws the start keypoint instead
-            self._draw_points(canvas_, frame.expand_as(short)[short], channel.expand_as(short)[short], start[short],
-                              start_score[short])
+            base = (frame * canvas_.channels + channel) * canvas_.map_size
+            patches = self._point_patches(canvas_, base.expand_as(short)[short], start[short], start_score[short])
+            if patches is not None:
+                canvas_.scatter(*patches)
             long = keep & ~short
             self._draw_segments(canvas_, frame.expand_as(long)[long], channel.expand_as(long)[long], start[long],
                                 end[long], length2[long], value[long])
         return out.view(maps_shape)
 
     def _box(self, low, high, size):
-        """First and one-past-last pixel of the boxes from `low` - 3 sigma to `high` + 3 sigma, on the canvas."""
+        """First and one-past-last pixel of the boxes from `low` - 3 sigma to `high` + 3 sigma, on the canvas
+        (`size`: a number, or a tensor broadcasting with `low`)."""
         reach = 3 * self.sigma
         first = torch.trunc(low - reach).to(torch.int64).clamp_(min=0)
         stop = (torch.trunc(high + reach).to(torch.int64) + 1).clamp_(max=size)
         return first, stop
 
-    def _draw_points(self, canvas, frame, channel, centre, value):
-        """Gaussians of points centre [K, 2] with values [K] on maps (frame, channel): separable, boxed."""
+    def _draw_keypoints(self, canvas, xy, scores):
+        """Every keypoint of every person (weight 0 under the threshold), in memory order on the CPU."""
+        persons, frames, num_kp = xy.shape[:3]
+        frame = torch.arange(frames, device=xy.device).view(frames, 1, 1)
+        channel = torch.arange(num_kp, device=xy.device).view(1, 1, num_kp)
+        base = ((frame * canvas.channels + channel) * canvas.map_size).expand(frames, persons, num_kp)
+        value = torch.where(scores >= SCORE_EPS, scores, 0).transpose(0, 1)  # frame-major, like `base`
+        patches = self._point_patches(canvas, base.reshape(-1), xy.transpose(0, 1).reshape(-1, 2),
+                                      value.reshape(-1))
+        if patches is not None:
+            canvas.scatter(*patches)
+
+    def _point_patches(self, canvas, base, centre, value):
+        """Flat canvas indices and values, both [K, side, side], of the boxed Gaussians of points centre [K, 2]
+        with values [K] on the maps starting at `base` [K]; separable. None when there is nothing to draw."""
         if len(value) == 0:
-            return
-        x0, x1 = self._box(centre[:, 0], centre[:, 0], canvas.width)
-        y0, y1 = self._box(centre[:, 1], centre[:, 1], canvas.height)
-        side = int(torch.maximum(x1 - x0, y1 - y0).max())
+            return None
+        size = torch.tensor([canvas.width, canvas.height], device=centre.device)
+        first, stop = self._box(centre, centre, size)  # [K, 2]: columns, rows
+        side = int((stop - first).max())
         if side <= 0:
-            return
-        step = torch.arange(side, device=centre.device)
-        column, row = x0[:, None] + step, y0[:, None] + step  # [K, side]
-        along_x = self._gaussian(column.to(torch.float32) - centre[:, :1]) * (column < x1[:, None])
-        along_y = self._gaussian(row.to(torch.float32) - centre[:, 1:]) * (row < y1[:, None])
-        patch = along_y[:, :, None] * along_x[:, None, :] * value.to(torch.float32)[:, None, None]
+            return None
+        pixel = first[:, :, None] + torch.arange(side, device=centre.device)  # [K, 2, side]
+        factor = self._gaussian(pixel.to(torch.float32) - centre[:, :, None]) * (pixel < stop[:, :, None])
+        patch = (factor[:, 1] * value.to(torch.float32)[:, None])[:, :, None] * factor[:, 0, None, :]
         # Pixels past a box carry 0 and are moved onto the canvas, where taking the maximum with 0 changes nothing.
-        pixel = (row.clamp(max=canvas.height - 1)[:, :, None] * canvas.width
-                 + column.clamp(max=canvas.width - 1)[:, None, :])
-        canvas.draw(frame, channel, pixel, patch)
+        pixel = torch.minimum(pixel, (size - 1)[:, None])
+        rows = base[:, None] + pixel[:, 1] * canvas.width
+        return rows[:, :, None] + pixel[:, 0, None, :], patch
 
     def _draw_segments(self, canvas, frame, channel, start, end, length2, value):
         """Gaussians of the distance to segments start-end [K, 2] (squared lengths [K] >= 1) on their boxes.
@@ -213,22 +223,22 @@ class HeatmapRenderer:
         canvas.draw_at(base, pixel, heat)
 
     def _gaussian(self, offset):
-        return torch.exp(-(offset * offset) / 2.0 / self.sigma ** 2)
+        return torch.exp(offset * offset * (-0.5 / self.sigma ** 2))
 
 
 class _Canvas:
-    """A flat float32 buffer of maps [F, C, H, W]; `draw` takes the maximum with what is there."""
+    """A flat float32 buffer of maps [F, C, H, W]; drawing takes the maximum with what is there."""
 
     def __init__(self, flat, frames, channels, height, width):
         self.flat, self.channels, self.height, self.width = flat, channels, height, width
-
-    def draw(self, frame, channel, pixel, heat):
-        """`heat` on pixel offsets `pixel` (row * width + column) of maps (frame, channel); leading dims match."""
-        self.draw_at((frame * self.channels + channel) * (self.height * self.width), pixel, heat)
+        self.map_size = height * width
 
     def draw_at(self, base, pixel, heat):
         """`heat` on pixel offsets `pixel` [K, ...] from the starts `base` [K] of their maps."""
-        index = base.view(base.shape + (1,) * (pixel.dim() - 1)) + pixel
+        self.scatter(base.view(base.shape + (1,) * (pixel.dim() - 1)) + pixel, heat)
+
+    def scatter(self, index, heat):
+        """`heat` at flat indices `index` (same shape)."""
         self.flat.scatter_reduce_(0, index.reshape(-1), heat.reshape(-1), "amax")
 
 
@@ -297,8 +307,7 @@ class GeneratePoseHeatmaps(BaseTransform):
         frames = keypoints.shape[1]
         canvas = self.renderer.canvas(img_shape)
         maps_shape = (frames, self.renderer.num_channels(keypoints.shape[2])) + canvas
-        # np.zeros maps fresh zero pages lazily: only the pages drawn on are ever written.
-        maps = np.zeros(((2 if self.double else 1) * frames,) + maps_shape[1:], dtype=np.float32)
+        maps = np.empty(((2 if self.double else 1) * frames,) + maps_shape[1:], dtype=np.float32)
         flat = torch.from_numpy(maps.reshape(-1))
         drawn = self.renderer.render(torch.from_numpy(keypoints.astype(np.float32, copy=False)),
                                      torch.from_numpy(scores), canvas, out=flat[:int(np.prod(maps_shape))])
