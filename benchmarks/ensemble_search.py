@@ -119,8 +119,11 @@ def main():
     parser.add_argument("--storage-dir", default=None, help="where the journal files go (default: a temporary "
                                                             "folder under work_dirs/)")
     args = parser.parse_args()
+    import warnings
+
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with Study.optimize")
     probs, labels = model_set(args.seed)
     tasks = args.folds + 1
     base = Path(args.storage_dir) if args.storage_dir else REPO / "work_dirs"
