@@ -10,3 +10,6 @@ class DataError(Exception):
         self.reason = message
         where = f"{self.path}, row {row}" if row is not None else self.path
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):  # rebuilt from its arguments when it crosses a process boundary (prepare --jobs)
+        return type(self), (self.path, self.reason, self.row)

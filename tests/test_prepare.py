@@ -225,3 +225,12 @@ def test_download_unzipped_into_a_subfolder_is_found(raw, tmp_path):
     summary = prepare(nested, tmp_path / "p", rgb=False, progress=False)
     assert sum(summary["videos"].values()) == 3
     assert not (tmp_path / "p" / "rgb").exists()
+
+
+def test_bad_input_in_a_worker_process_is_reported_the_same(raw, tmp_path):
+    path = remove(layout.rgb_video(raw, "train", a_video(raw)))
+    with pytest.raises(DataError, match="the RGB video is missing") as error:
+        prepare(raw, tmp_path / "p", jobs=2, progress=False)
+    assert error.value.path == str(path)
+    summary = prepare(raw, tmp_path / "q", jobs=2, skip_bad=True, progress=False)
+    assert summary["skipped"] == 1
