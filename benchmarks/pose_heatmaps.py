@@ -3,6 +3,9 @@
     python benchmarks/pose_heatmaps.py                    # one CPU core: clips/s of both transforms, and the ratio
     python benchmarks/pose_heatmaps.py --device cuda      # also: batch rendering on the GPU against a PoseConv3D
                                                           # training step, and end-to-end training clips/s
+    python benchmarks/pose_heatmaps.py --training --batch 2 --gpu-size 16 --frames 8 --workers 1 --steps 2
+                                                          # the GPU part's code path, small, on the CPU
+
 CPU part: 48 frames x 36 keypoints x 64x64 with scores, joint and limb heatmaps, one thread (torch and
 OpenMP). The clips are one synthetic seated interviewee as OpenPose sees it (dropped points included), made
 compact and resized as in the PoseConv3D pipelines (`--keypoints uniform` for keypoints uniform over the
@@ -10,8 +13,8 @@ canvas: long limbs, a harder case). Each round times every clip with one transfo
 The figure is the median CPU time of the thread per clip, which other processes on a shared machine do not
 inflate; the fastest wall-clock time is printed beside it.
 
-GPU part (`--device cuda`; batch 32, train crop 56 px, PoseConv3D = SlowOnly ResNet3D in 36 / base 32 / stages 4-6-3, built
-from models/configs/_base_/models/posec3d_slowonly.py through mmaction2's registry):
+GPU part (`--device cuda`; batch 32, train crop 56 px, PoseConv3D = SlowOnly ResNet3D in 36 / base 32 /
+stages 4-6-3, built from models/configs/_base_/models/posec3d_slowonly.py through mmaction2's registry):
 - drawing one batch in PoseHeatmapPreprocessor against one forward+backward+SGD step of the model;
 - training throughput (clips/s) with heatmaps drawn in the data workers by mmaction2's transform, by ours,
   and on the GPU (the loader ships keypoints), from an in-memory set of keypoint clips.
