@@ -103,6 +103,15 @@ def test_double_appends_the_mirrored_clip(args):
     assert ours.shape[0] == 2 * clip["keypoint"].shape[1]
 
 
+def test_limb_windows_of_the_device_size_draw_the_same():
+    """Off the CPU limb boxes are grouped into windows growing by 4 (fewer kernels); same drawing."""
+    clip = random_clip(np.random.default_rng(6), persons=2, frames=4, keypoints=36, size=(56, 56))
+    theirs = GeneratePoseTarget(**LIMB_36)(dict(clip))["imgs"]
+    ours = GeneratePoseHeatmaps(**LIMB_36)
+    ours.renderer.window_growth = 4
+    np.testing.assert_allclose(ours(dict(clip))["imgs"], theirs, rtol=0, atol=TOLERANCE)
+
+
 def test_heatmaps_go_to_heatmap_imgs_when_imgs_exist():
     clip = random_clip(np.random.default_rng(3), persons=1, frames=2)
     ours = GeneratePoseHeatmaps(scaling=0.5)(dict(clip, imgs=np.zeros((2, 40, 48, 3), np.uint8)))
