@@ -14,6 +14,15 @@ RGB_MEAN = [123.675, 116.28, 103.53]
 RGB_STD = [58.395, 57.12, 57.375]
 POSE_DATASET = "PreparedPoseDataset"
 POSE_ANN = "pose/imigue36.npz"
+# Clip sizes of the tiny video configs: 8 frames, 32 px, 2 clips x 3 crops at test, no worker processes.
+TINY_VIDEO = dict(clip_len=8, frame_interval=1, resize=40, crop=32, test_clips=2, test_crops=3, batch_size=8,
+                  test_batch_size=8, workers=0)
+# ... of the tiny PoseConv3D, RGBPoseConv3D and ST-GCN++ configs.
+TINY_POSE = dict(clip_len=8, resize=32, crop=28, test_size=32, test_clips=2, batch_size=8, test_batch_size=8,
+                 workers=0, repeat=1)
+TINY_RGBPOSE = dict(rgb_len=4, pose_len=16, resize=40, crop=32, test_clips=2, batch_size=8, test_batch_size=8,
+                    workers=0)
+TINY_GCN = dict(clip_len=16, test_clips=2, batch_size=8, test_batch_size=8, workers=0, repeat=1)
 
 
 def _loader(dataset, batch_size, workers, shuffle):

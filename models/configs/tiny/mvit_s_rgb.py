@@ -1,13 +1,12 @@
-# Tiny MViTv2 on RGB: ../mvit_s_rgb.py with 8 frames, 32 px and two layers of width 16.
-_base_ = ['../mvit_s_rgb.py']
-from models.pipelines import video_dataloaders
+# Tiny MViTv2 on RGB: ../mvit_s_rgb.py with models.pipelines.TINY_VIDEO sizes and two layers of width 16.
+_base_ = ['../mvit_s_rgb.py', '../_base_/tiny_video.py']
+from models.pipelines import TINY_VIDEO, video_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = video_dataloaders(
-    {{_base_.data_root}}, 'rgb', clip_len=8, frame_interval=1, resize=40, crop=32, test_clips=2,
-    test_crops=3, batch_size=8, test_batch_size=8, workers=0)
+    {{_base_.data_root}}, 'rgb', **TINY_VIDEO)
 model = dict(backbone=dict(arch=dict(_delete_=True, embed_dims=16, num_layers=2, num_heads=1, downscale_indices=[1]),
                            spatial_size=32, temporal_size=8, drop_path_rate=0.0),
              cls_head=dict(in_channels=32))
-train_cfg = dict(max_epochs=1)
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=30, eta_min=0, by_epoch=True, begin=0, end=30)]
-default_hooks = dict(logger=dict(interval=5), checkpoint=dict(save_best=None))
+train_cfg = {{_base_.tiny_train_cfg}}
+param_scheduler = {{_base_.tiny_param_scheduler}}
+default_hooks = {{_base_.tiny_hooks}}

@@ -1,14 +1,10 @@
-# Tiny Video Swin (t) on taylor: ../swin_t_taylor.py with 8 frames, 32 px and a two-stage Swin of width 16.
-_base_ = ['../swin_t_taylor.py']
-from models.pipelines import video_dataloaders
+# Tiny Video Swin (t) on taylor: ../swin_t_taylor.py with models.pipelines.TINY_VIDEO sizes.
+_base_ = ['../swin_t_taylor.py', '../_base_/tiny_video.py']
+from models.pipelines import TINY_VIDEO, video_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = video_dataloaders(
-    {{_base_.data_root}}, 'taylor', clip_len=8, frame_interval=1, resize=40, crop=32, test_clips=2,
-    test_crops=3, batch_size=8, test_batch_size=8, workers=0)
-model = dict(backbone=dict(arch=dict(_delete_=True, embed_dims=16, depths=[1, 1], num_heads=[1, 2]), out_indices=(1, ),
-                           window_size=(4, 4, 4),
-                           drop_path_rate=0.0),
-             cls_head=dict(in_channels=32))
-train_cfg = dict(max_epochs=1)
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=30, eta_min=0, by_epoch=True, begin=0, end=30)]
-default_hooks = dict(logger=dict(interval=5), checkpoint=dict(save_best=None))
+    {{_base_.data_root}}, 'taylor', **TINY_VIDEO)
+model = {{_base_.tiny_swin_model}}
+train_cfg = {{_base_.tiny_train_cfg}}
+param_scheduler = {{_base_.tiny_param_scheduler}}
+default_hooks = {{_base_.tiny_hooks}}

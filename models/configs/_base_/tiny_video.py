@@ -1,0 +1,10 @@
+# What the tiny video configs (tiny/swin_*.py, tiny/mvit_s_rgb.py) share besides their clip sizes
+# (models.pipelines.TINY_VIDEO): a two-stage Swin of width 16, one epoch, no best-model tracking. Names are
+# distinct from the full configs' keys so that a tiny config can list this file beside its full config.
+tiny_swin_model = dict(
+    backbone=dict(arch=dict(_delete_=True, embed_dims=16, depths=[1, 1], num_heads=[1, 2]), out_indices=(1, ),
+                  window_size=(4, 4, 4), drop_path_rate=0.0),
+    cls_head=dict(in_channels=32))
+tiny_train_cfg = dict(max_epochs=1)
+tiny_param_scheduler = [dict(type='CosineAnnealingLR', T_max=30, eta_min=0, by_epoch=True, begin=0, end=30)]
+tiny_hooks = dict(logger=dict(interval=5), checkpoint=dict(save_best=None))
