@@ -8,6 +8,7 @@ The rows are checked with the same validator as `miga validate` before anything 
 import csv
 import io
 import json
+import sys
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from competition.errors import DataError
 from competition.provenance import code_revision, sha256_file, utc_now
 from competition.submission_format import DEFAULT_COLUMNS, SubmissionFormat, match_ids, resolve_format
 from competition.validate import find_problems
-from ensembles.inputs import load_model_set
+from ensembles.inputs import load_model_set, prediction_file
 from ensembles.spec import input_source, read_spec
 
 
@@ -51,6 +52,10 @@ def write_submission(spec_path, track, out_dir, *, name=None, data=None, sample=
     if list(model_set.models) != expected_models:
         raise DataError(spec_path, f"spec was fitted on models {expected_models}, the test files hold "
                                    f"{list(model_set.models)}")
+    stale = _changed_validation_files(spec, sources)
+    for path in stale:
+        print(f"warning: {path} changed since {spec_path} was fitted (sha256 differs); the weights may not fit "
+              "this model any more: rerun `miga ensemble`", file=sys.stderr)
     targets = combiner.predict_proba(model_set.probs).argmax(axis=1)
     predicted = dict(zip(model_set.ids.tolist(), targets.tolist()))
     fmt = resolve_format(track, data=data, ids=ids, sample=sample)
@@ -80,10 +85,21 @@ def write_submission(spec_path, track, out_dir, *, name=None, data=None, sample=
                      "combiner": spec["combiner"], "scores": spec.get("scores")},
         "inputs": [{"model": model, "test": str(path), "test_sha256": sha256_file(path)}
                    for model, path in zip(model_set.models, model_set.paths)],
+        "validation_files_changed_since_fit": [str(path) for path in stale],
         "code_revision": code_revision(), "created": utc_now(),
     }
     write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
     return written + [manifest_path]
+
+
+def _changed_validation_files(spec, sources):
+    """The inputs whose val.npz no longer has the sha256 recorded when the spec was fitted."""
+    changed = []
+    for entry, source in zip(spec["inputs"], sources):
+        path = prediction_file(source, "val")
+        if entry.get("val_sha256") and path.is_file() and sha256_file(path) != entry["val_sha256"]:
+            changed.append(path)
+    return changed
 
 
 def _rows_in_format(fmt, track, predicted, spec_path):

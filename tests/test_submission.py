@@ -207,3 +207,16 @@ def test_track3_labels_are_0_or_1_and_prepared_data_gives_the_ids(tmp_path, caps
     (data / "videos.csv").write_text("a,b\n1,2\n")
     assert main(["validate", "--track", "3", str(good), "--data", str(data)]) == 2
     assert "is not a prepared-dataset table" in capsys.readouterr().err
+
+
+def test_a_validation_file_changed_since_the_fit_is_flagged(tmp_path, capsys):
+    spec, dirs = fit(tmp_path, 1, clip_ids(4, 15), clip_ids(2, 5), 32)
+    rng = np.random.default_rng(1)
+    from competition.probabilities import load_probabilities, save_probabilities
+    old = load_probabilities(dirs[1] / "val.npz")
+    save_probabilities(dirs[1] / "val.npz", old.ids, noise_model(rng, len(old.ids), 32), old.labels, model="b",
+                       track=1, split="val")  # the model was retrained after the ensemble was fitted
+    assert main(["submission", "--track", "1", str(spec), "--out", str(tmp_path / "s")]) == 0
+    assert "changed since" in capsys.readouterr().err
+    manifest = json.loads((tmp_path / "s" / "blend_track1.manifest.json").read_text())
+    assert manifest["validation_files_changed_since_fit"] == [str(dirs[1] / "val.npz")]
