@@ -9,8 +9,6 @@ machines against one storage share the `trials` of each study (every few steps a
 are finished), and the trials of a worker that died are failed by heartbeat (ensembles/heartbeat.py).
 """
 import hashlib
-from concurrent.futures import ProcessPoolExecutor
-import multiprocessing
 
 import numpy as np
 from tqdm import tqdm
@@ -21,6 +19,7 @@ from ensembles.heartbeat import beating, fail_stale
 from ensembles.scoring import PROB_FLOOR, apply_powers, combine, objective_of
 from ensembles.study import (check_workers, finished_trials, open_storage, open_study, sampler_seed,
                              storage_url)
+from ensembles.workers import run_workers
 
 POWER_RANGE = (0.25, 4.0)
 SYNC_EVERY = 16  # steps between looks at the shared studies: stale trials, trials other workers finished
@@ -53,18 +52,14 @@ class OptunaWeights(EnsembleMethod):
         shares = [[r // self.workers + (worker < r % self.workers) for r in remaining]
                   for worker in range(self.workers)]
         arguments = (probs, labels, masks, self.objective, self.power)
-        if self.workers == 1:
-            search_studies(studies, shares[0], *arguments, progress=self.progress, label=self.study_name,
+        children = [(self.storage, names, shares[w], *arguments, self.seed, w, self.trials)
+                    for w in range(1, self.workers)]
+        lost = run_workers(_worker, children, lambda: search_studies(
+            studies, shares[0], *arguments, progress=self.progress, label=self.study_name, target=self.trials))
+        if lost:  # a worker died: its share is run here
+            left = [max(0, self.trials - finished_trials(study)) for study in studies]
+            search_studies(studies, left, *arguments, progress=self.progress, label=self.study_name,
                            target=self.trials)
-        else:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(self.workers - 1, mp_context=context) as pool:
-                jobs = [pool.submit(_worker, self.storage, names, shares[w], *arguments, self.seed, w, self.trials)
-                        for w in range(1, self.workers)]
-                search_studies(studies, shares[0], *arguments, progress=self.progress, label=self.study_name,
-                               target=self.trials)
-                for job in jobs:
-                    job.result()
         studies = [optuna.load_study(study_name=name, storage=storage) for name in names]
         return [self._combiner(study.best_trial.params, probs.shape[0]) for study in studies]
 
