@@ -11,9 +11,7 @@ that `miga train-video --params` reads; `--out` also writes its predictions.
 """
 import hashlib
 import json
-import multiprocessing
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from competition.atomic import write_text
@@ -22,6 +20,7 @@ from competition.track3.train_video import (add_common_arguments, load_experimen
                                             write_predictions)
 from competition.provenance import sha256_file
 from ensembles.study import check_workers, open_storage, open_study, redact_password, sampler_seed, storage_url
+from ensembles.workers import run_workers
 from models.video_level import estimator_class
 
 
@@ -116,14 +115,10 @@ def run(args):
     check_workers(url, args.workers)
     remaining = max(0, args.trials - _finished(_open(args, url, fixed, 0)))
     shares = [remaining // args.workers + (w < remaining % args.workers) for w in range(args.workers)]
-    if args.workers == 1:
-        _search(args, url, fixed, 0, shares[0])
-    else:
-        with ProcessPoolExecutor(args.workers - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            others = [pool.submit(_search, args, url, fixed, w, shares[w]) for w in range(1, args.workers)]
-            _search(args, url, fixed, 0, shares[0])
-            for future in others:
-                future.result()
+    children = [(args, url, fixed, w, shares[w]) for w in range(1, args.workers)]
+    if run_workers(_search, children, lambda: _search(args, url, fixed, 0, shares[0])):
+        # a worker died: its share is run here
+        _search(args, url, fixed, 0, max(0, args.trials - _finished(_open(args, url, fixed, 0))))
     study = _open(args, url, fixed, 0)
     best = study.best_trial
     params = {**fixed, **best.params}
