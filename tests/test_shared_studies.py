@@ -8,6 +8,7 @@ started (.ci/install-postgres.sh installs one).
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -64,15 +65,22 @@ def track3(tmp_path_factory):
     return make_track3_dataset(tmp_path_factory.mktemp("track3"), shift=0.8, seed=3)
 
 
-def tune_video(track3, storage, work, study, trials, rank):
-    """A `miga tune-video` worker process (MIGA_WORKER_RANK gives each its own sampler)."""
+def tune_video(track3, storage, work, study, trials, rank, workers=1):
+    """A `miga tune-video` command (MIGA_WORKER_RANK gives each its own sampler)."""
     command = [sys.executable, "-m", "competition.cli", "tune-video", "gesture-profile", "--data",
                str(track3["root"]), "--clip-predictions", str(track3["clip_predictions"]), "--folds", "3",
                "--params", json.dumps({"n_estimators": 10}), "--storage", storage, "--study", study,
-               "--work-dir", str(work), "--trials", str(trials), "--quiet"]
+               "--work-dir", str(work), "--trials", str(trials), "--workers", str(workers), "--quiet"]
     env = dict(os.environ, OMP_NUM_THREADS="1", MIGA_WORKER_RANK=str(rank), **HEARTBEAT)
     return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
+
+
+def running_trials(storage, study_name):
+    try:
+        return load(storage, study_name).get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    except KeyError:  # the study is not created yet
+        return []
 
 
 def wait_for(condition, what, timeout=180):
@@ -98,10 +106,7 @@ def test_a_worker_killed_mid_trial_leaves_a_study_the_others_finish_and_a_rerun_
     survivor = tune_video(track3, storage, tmp_path / "b", study_name, 4, rank=2)
     try:
         def both_mid_trial():
-            try:
-                running = load(storage, study_name).get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-            except KeyError:  # the study is not created yet
-                return None
+            running = running_trials(storage, study_name)
             return {t.number for t in running} if len(running) == 2 else None
         running = wait_for(both_mid_trial, "both workers to be in a trial")
         killed.send_signal(signal.SIGKILL)  # each worker runs one trial at a time: one of these is now stale
@@ -207,3 +212,42 @@ def test_ensemble_commands_started_apart_share_each_studys_trials(storage):
         search_studies([load(storage, name)], [10], probs, labels, masks, "accuracy", False, progress=False,
                        target=10)
     assert len(load(storage, name).trials) == 10
+
+
+def _spawned_workers(parent):
+    """The pids of the worker processes `parent` spawned (not multiprocessing's resource tracker)."""
+    pids = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            ppid = next(line.split()[1] for line in status.read_text().splitlines() if line.startswith("PPid:"))
+            cmdline = (status.parent / "cmdline").read_bytes()
+        except (OSError, StopIteration):
+            continue
+        if ppid == str(parent) and b"spawn_main" in cmdline:
+            pids.append(int(status.parent.name))
+    return sorted(pids)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="finds the worker processes through /proc")
+def test_a_killed_worker_of_one_command_stops_none_of_the_others(track3, tmp_path):
+    with study_dir() as folder:
+        storage, study_name = str(folder / "studies.journal"), "one-command"
+        command = tune_video(track3, storage, tmp_path / "work", study_name, 6, rank=0, workers=3)
+        try:
+            workers = wait_for(lambda: len(_spawned_workers(command.pid)) == 2 and _spawned_workers(command.pid),
+                               "the two spawned workers")
+            # this process's share is 2 trials: a third one comes from a spawned worker that got going
+            wait_for(lambda: len(load(storage, study_name).trials) >= 3, "a spawned worker's first trial")
+            os.kill(workers[0], signal.SIGKILL)
+            finished_at_kill = len(load(storage, study_name).get_trials(states=FINISHED))
+            output = finish(command)
+        finally:
+            if command.poll() is None:
+                command.kill()
+                command.wait()
+        assert finished_at_kill < 6
+        assert len(re.findall(r"worker \d of 3 stopped \(killed by SIGKILL\)", output)) == 1  # the other went on
+        study = load(storage, study_name)
+        assert len(study.get_trials(states=FINISHED)) == 6  # the command ran the dead worker's share itself
+        assert len([t for t in study.trials if t.state in (TrialState.RUNNING, TrialState.FAIL)]) <= 1
+        assert (tmp_path / "work" / f"{study_name}.best.json").is_file()
