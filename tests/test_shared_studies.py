@@ -102,8 +102,9 @@ def finish(process, timeout=300):
 def test_a_worker_killed_mid_trial_leaves_a_study_the_others_finish_and_a_rerun_resumes(track3, storage,
                                                                                           tmp_path):
     study_name = f"kill-{tmp_path.name}"
-    killed = tune_video(track3, storage, tmp_path / "a", study_name, 4, rank=1)
-    survivor = tune_video(track3, storage, tmp_path / "b", study_name, 4, rank=2)
+    # 6 trials: enough that neither worker is done before the other has started
+    killed = tune_video(track3, storage, tmp_path / "a", study_name, 6, rank=1)
+    survivor = tune_video(track3, storage, tmp_path / "b", study_name, 6, rank=2)
     try:
         def both_mid_trial():
             running = running_trials(storage, study_name)
@@ -118,22 +119,22 @@ def test_a_worker_killed_mid_trial_leaves_a_study_the_others_finish_and_a_rerun_
                 process.kill()
                 process.wait()
     study = load(storage, study_name)
-    assert len(study.get_trials(states=FINISHED)) == 4  # the survivor stopped at the study's 4, not 4 of its own
+    assert len(study.get_trials(states=FINISHED)) == 6  # the survivor stopped at the study's 6, not 6 of its own
     orphans = [t for t in study.trials if t.state in (TrialState.RUNNING, TrialState.FAIL)]
     assert len(orphans) == 1 and orphans[0].number in running
 
-    # a later run (another machine, or the same one after the crash) resumes to 5 finished trials
-    output = finish(tune_video(track3, storage, tmp_path / "c", study_name, 5, rank=3))
+    # a later run (another machine, or the same one after the crash) resumes to 7 finished trials
+    output = finish(tune_video(track3, storage, tmp_path / "c", study_name, 7, rank=3))
     study = load(storage, study_name)
     finished = study.get_trials(states=FINISHED)
-    assert len(finished) == 5 and not study.get_trials(states=(TrialState.RUNNING, TrialState.WAITING))
+    assert len(finished) == 7 and not study.get_trials(states=(TrialState.RUNNING, TrialState.WAITING))
     stale = study.trials[orphans[0].number]
     assert stale.state == TrialState.FAIL  # failed by heartbeat, by the survivor or by the rerun
     retried = [t for t in finished if t.system_attrs.get("failed_trial") == stale.number]
     assert len(retried) == 1 and retried[0].params == stale.params  # its parameters got their second chance
     best = max((t for t in study.trials if t.state == TrialState.COMPLETE), key=lambda t: t.value)
     assert study.best_trial.number == best.number
-    assert f"5 finished trials; best trial {best.number}:" in output
+    assert f"7 finished trials; best trial {best.number}:" in output
     written = json.loads((tmp_path / "c" / f"{study_name}.best.json").read_text())
     assert written == {"n_estimators": 10, **best.params}
 
