@@ -80,9 +80,6 @@ class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
     def get_heartbeat_stale_trial_callback(self):
         return self._stale_trial_callback
 
-    def get_failed_trial_callback(self):  # the name Optuna < 4.9 asks for
-        return self._stale_trial_callback
-
 
 def fail_stale(study):
     """Mark the study's trials of dead workers FAIL (and queue their retries); no-op without heartbeats."""
