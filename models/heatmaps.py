@@ -20,6 +20,8 @@ The Gaussian of a keypoint is a product of a row factor and a column factor, com
 column; limbs are drawn on windows of their boxes, grouped by size, every term of the distance built from row
 and column terms; each group is written with one scatter-maximum.
 """
+import math
+
 import numpy as np
 import torch
 
@@ -197,8 +199,12 @@ class HeatmapRenderer:
         index = torch.nonzero(drawn).flatten()[order]
         base = (frame[index] * canvas.channels + channel[index]) * (canvas.height * canvas.width)
         corner = torch.stack([x0[index], y0[index], x1[index], y1[index]], 1)
-        geometry = torch.cat([start[index], end[index], length2[index, None],
-                              value[index, None].to(torch.float32)], 1)
+        # Per segment, scaled so that squared distances come out divided by 2 sigma^2: k = 1 / (sqrt(2) sigma |ab|).
+        a, b, ab = start[index], end[index], length2[index]
+        k = torch.sqrt((0.5 / self.sigma ** 2) / ab)
+        middle, direction = (a + b) / 2, (b - a) * k[:, None]
+        geometry = torch.cat([middle, direction, torch.stack([0.5 * ab * k, ab * k, torch.log(
+            value[index].to(torch.float32))], 1)], 1)
         keys, counts = torch.unique_consecutive(key, return_counts=True)
         first = 0
         for group, count in zip(keys.tolist(), counts.tolist()):
@@ -209,31 +215,28 @@ class HeatmapRenderer:
             first += count
 
     def _draw_segment_windows(self, canvas, base, corner, geometry, rows, columns):
-        """Segments of one window size: `corner` [K, 4] (x0, y0, x1, y1), `geometry` [K, 6] (a, b, |ab|^2, s).
+        """Segments of one window size. `corner` [K, 4]: x0, y0, x1, y1 of the boxes; `geometry` [K, 7]: the
+        middle m of the segment a-b, u = (b - a) k, |ab|^2 k / 2, |ab|^2 k, log of the score.
 
         With d^2 the squared distance to the segment, perp the distance to its line and `along` where the
-        pixel projects on the line (0 at a, 1 at b): d^2 = perp^2 + |ab|^2 (along - clamp(along, 0, 1))^2,
-        the same as mmaction2's choice between |pa|^2, |pb|^2 and perp^2. Both terms are built from row
-        terms and column terms, pre-scaled by 1 / (2 sigma^2); the score and the box enter as logarithms.
+        pixel p projects on the line (0 at a, 1 at b): d^2 = perp^2 + |ab|^2 (along - clamp(along, 0, 1))^2,
+        the same as mmaction2's choice between |pa|^2, |pb|^2 and perp^2. Scaled by k: perp = (p - m) x u,
+        along = (p - m) . u + |ab|^2 k / 2, each a row term plus a column term. The score and the box enter
+        the exponent as logarithms.
         """
         row = corner[:, 1:2] + torch.arange(rows, device=base.device)  # [K, rows]
         column = corner[:, 0:1] + torch.arange(columns, device=base.device)  # [K, columns]
-        ax, ay, bx, by, ab, value = (g[:, None] for g in geometry.unbind(1))
-        y, x = row.to(torch.float32), column.to(torch.float32)
-        ya, yb, xa, xb = y - ay, y - by, x - ax, x - bx
-        k = torch.sqrt((0.5 / self.sigma ** 2) / ab)  # scaled d^2 = d^2 / (2 sigma^2)
-        along = (((ya * ya - yb * yb) * (0.5 * k))[:, :, None]
-                 + ((xa * xa - xb * xb + ab) * (0.5 * k))[:, None, :])  # along * |ab| / (sqrt 2 sigma)
-        end = (ab * k)[:, :, None]
-        past = along - torch.clamp(along, torch.zeros_like(end), end)
-        perp = (xa * ((by - ay) * k))[:, None, :] - (ya * ((bx - ax) * k))[:, :, None]
+        mx, my, ux, uy, half, end, log_value = (g[:, None] for g in geometry.unbind(1))
+        dy, dx = row.to(torch.float32) - my, column.to(torch.float32) - mx
+        along = (dy * uy)[:, :, None] + (dx * ux + half)[:, None, :]
+        past = along - torch.minimum(along.clamp(min=0), end[:, :, None])
+        perp = (dx * uy)[:, None, :] - (dy * ux)[:, :, None]
         distance2 = torch.addcmul(perp.square_(), past, past)
-        log_row = torch.log(value * (row < corner[:, 3:4]))  # -inf outside the box
-        log_column = torch.log((column < corner[:, 2:3]).to(torch.float32))
+        log_row = log_value.expand(-1, rows).masked_fill(row >= corner[:, 3:4], -math.inf)  # -inf past the box
+        log_column = torch.where(column < corner[:, 2:3], 0.0, -math.inf)
         heat = torch.sub(log_row[:, :, None], distance2, out=distance2).add_(log_column[:, None, :]).exp_()
-        pixel = (row.clamp(max=canvas.height - 1)[:, :, None] * canvas.width
-                 + column.clamp(max=canvas.width - 1)[:, None, :])
-        canvas.draw_at(base, pixel, heat)
+        row_start = base[:, None] + row.clamp(max=canvas.height - 1) * canvas.width
+        canvas.scatter(row_start[:, :, None] + column.clamp(max=canvas.width - 1)[:, None, :], heat)
 
     def _gaussian(self, offset):
         return torch.exp(offset * offset * (-0.5 / self.sigma ** 2))
@@ -245,10 +248,6 @@ class _Canvas:
     def __init__(self, flat, frames, channels, height, width):
         self.flat, self.channels, self.height, self.width = flat, channels, height, width
         self.map_size = height * width
-
-    def draw_at(self, base, pixel, heat):
-        """`heat` on pixel offsets `pixel` [K, ...] from the starts `base` [K] of their maps."""
-        self.scatter(base.view(base.shape + (1,) * (pixel.dim() - 1)) + pixel, heat)
 
     def scatter(self, index, heat):
         """`heat` at flat indices `index` (same shape)."""
