@@ -1,5 +1,7 @@
 """Atomic file writes: a file appears complete under its final name, or not at all."""
 import contextlib
+import csv
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -38,3 +40,16 @@ def write_text(path, text: str):
 def write_bytes(path, data: bytes):
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
+
+
+def csv_text(header, rows):
+    """CSV text with a header line and `\n` line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write_csv(path, header, rows):
+    write_text(path, csv_text(header, rows))

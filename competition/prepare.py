@@ -17,7 +17,7 @@ import numpy as np
 from competition import keypoints as kp
 from competition import layout
 from competition.annotations import save_pose_annotations
-from competition.atomic import atomic_path, write_text
+from competition.atomic import atomic_path, write_csv, write_text
 from competition.errors import DataError
 from competition.labels import raw_to_label
 from competition.xlsx import read_openpose_xlsx
@@ -160,14 +160,6 @@ def read_subjects(path):
         return {row["video_id"]: row["subject"] for row in csv.DictReader(handle)}
 
 
-def _csv_text(header, rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
 def assemble(raw, out, records, track3, subjects, rgb):
     out = Path(out)
     clip_rows, video_rows, pose_clips = [], [], []
@@ -187,10 +179,10 @@ def assemble(raw, out, records, track3, subjects, rgb):
                                    img_shape=(clip_h, clip_w),
                                    original_shape=(record["height"], record["width"]), keypoint=keypoint[start:end + 1] * scale,
                                    keypoint_score=score[start:end + 1]))
-    write_text(out / "clips.csv", _csv_text(
-        ["clip_id", "video_id", "split", "label", "raw_class", "start", "end", "frames"], clip_rows))
-    write_text(out / "videos.csv", _csv_text(
-        ["video_id", "split", "label", "clips", "frames", "height", "width", "fps", "subject"], video_rows))
+    write_csv(out / "clips.csv", ["clip_id", "video_id", "split", "label", "raw_class", "start", "end", "frames"],
+              clip_rows)
+    write_csv(out / "videos.csv", ["video_id", "split", "label", "clips", "frames", "height", "width", "fps",
+                                   "subject"], video_rows)
     for name, subset in POSE_FILES.items():
         subset = list(subset)
         save_pose_annotations(out / "pose" / f"{name}.npz", [

@@ -12,7 +12,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from competition.atomic import write_bytes, write_text
+from competition.atomic import csv_text, write_bytes, write_text
 from competition.errors import DataError
 from competition.provenance import code_revision, sha256_file, utc_now
 from competition.submission_format import DEFAULT_COLUMNS, SubmissionFormat, match_ids, resolve_format
@@ -64,7 +64,7 @@ def write_submission(spec_path, track, out_dir, *, name=None, data=None, sample=
     out_dir = Path(out_dir)
     stem = name or f"{Path(spec_path).stem}_track{track}"
     csv_path = out_dir / f"{stem}.csv"
-    text = _csv_text(fmt.columns, rows)
+    text = csv_text(fmt.columns, rows)
     problems = find_problems(list(csv.reader(io.StringIO(text, newline=""))), fmt)
     if problems:  # checked before anything is written
         raise DataError(csv_path, "the submission would be invalid:\n  - " + "\n  - ".join(problems))
@@ -125,9 +125,4 @@ def _rows_in_format(fmt, track, predicted, spec_path):
     return fmt, rows
 
 
-def _csv_text(columns, rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return buffer.getvalue()
+

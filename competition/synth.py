@@ -10,7 +10,6 @@ worth learning from:
 - subjects are disjoint across splits; a Track 3 win shifts the mix of gestures.
 Deterministic for a seed.
 """
-import csv
 import io
 import json
 import math
@@ -22,7 +21,7 @@ import numpy as np
 
 from competition import keypoints as kp
 from competition import layout
-from competition.atomic import write_text
+from competition.atomic import write_csv, write_text
 from competition.labels import NUM_CLASSES, TRAIN_CLASS_COUNTS, label_to_raw
 from competition.xlsx import write_xlsx
 
@@ -360,27 +359,19 @@ def synthesize(out, config=SynthConfig(), jobs=1, progress=True):
     return plan
 
 
-def _csv(rows, header):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
 def _write_tables(out, plan):
     # Track 3 labels: the ids written as plain integers (the padding is not confirmed; prepare matches either).
     for split in ("train", "val"):
         rows = [(int(e["video_id"]), int(e["win"])) for e in plan if e["split"] == split]
-        write_text(out / layout.TRACK3_LABELS[split], _csv(rows, ["video_id", "label"]))
+        write_csv(out / layout.TRACK3_LABELS[split], ["video_id", "label"], rows)
     test_videos = [e["video_id"] for e in plan if e["split"] == "test"]
     clip_ids = []
     for vid in test_videos:
         count = len(layout.clip_label_csv(out, "test", vid).read_text().splitlines())
         clip_ids += [f"{vid}_{k}" for k in range(count)]
-    write_text(out / layout.SAMPLE_SUBMISSIONS[1], _csv([(c, 0) for c in clip_ids], ["Id", "Target"]))
-    write_text(out / layout.SAMPLE_SUBMISSIONS[3], _csv([(int(v), 0) for v in test_videos], ["video_id", "label"]))
-    write_text(out / layout.SUBJECTS, _csv([(e["video_id"], e["subject"]) for e in plan], ["video_id", "subject"]))
+    write_csv(out / layout.SAMPLE_SUBMISSIONS[1], ["Id", "Target"], [(c, 0) for c in clip_ids])
+    write_csv(out / layout.SAMPLE_SUBMISSIONS[3], ["video_id", "label"], [(int(v), 0) for v in test_videos])
+    write_csv(out / layout.SUBJECTS, ["video_id", "subject"], [(e["video_id"], e["subject"]) for e in plan])
     write_text(out / "synth.json", json.dumps({"plan": plan}, indent=1))
 
 
