@@ -109,7 +109,10 @@ class HeatmapRenderer:
             xy = xy * self.scaling
         frame = torch.arange(frames, device=xy.device).view(1, frames, 1)
         canvas_ = _Canvas(out, *maps_shape)
-        out.zero_()
+        if out.device.type == "cpu":
+            out.numpy().fill(0)  # NumPy's fill is about 10% faster than zero_ on tens of MB
+        else:
+            out.zero_()
         if self.with_kp and persons:
             self._draw_keypoints(canvas_, xy, scores)
         if self.with_limb and self.skeletons:
