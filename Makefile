@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/miga demo --out $(DEMO_DIR)
 
 test: $(STAMP)
+	bash .ci/install-postgres.sh
 	$(BIN)/python -m pytest tests
 
 benchmark: $(STAMP)
