@@ -306,6 +306,8 @@ class GeneratePoseHeatmaps(BaseTransform):
         keypoints = np.asarray(results["keypoint"])
         if keypoints.ndim != 4 or keypoints.shape[-1] < 2:
             raise ValueError(f"keypoint must be [persons, frames, keypoints, 2], got shape {keypoints.shape}")
+        if not np.isfinite(keypoints[..., :2]).all():
+            raise ValueError("keypoint holds NaN or infinite coordinates; mark a missing keypoint with score 0")
         scores = _scores_of(results, keypoints, self.use_score)
         key = "heatmap_imgs" if "imgs" in results else "imgs"
         if self.on_device:
@@ -332,12 +334,13 @@ class GeneratePoseHeatmaps(BaseTransform):
 
     def _pack(self, keypoints, scores):
         persons, frames, num_kp = keypoints.shape[:3]
-        pack = np.zeros((frames, persons, num_kp, PACK_CHANNELS), dtype=np.float32)
-        pack[..., :2] = keypoints[..., :2].transpose(1, 0, 2, 3)
+        # At least one person (FormatShape cannot reshape an empty array); a padded person scores 0: not drawn.
+        pack = np.zeros((frames, max(persons, 1), num_kp, PACK_CHANNELS), dtype=np.float32)
+        pack[:, :persons, :, :2] = keypoints[..., :2].transpose(1, 0, 2, 3)
         if self.use_score:
-            pack[..., 2] = np.where(scores >= SCORE_EPS, scores, 0).transpose(1, 0, 2)
+            pack[:, :persons, :, 2] = np.where(scores >= SCORE_EPS, scores, 0).transpose(1, 0, 2)
         else:
-            pack[..., 2] = 1.0
+            pack[:, :persons, :, 2] = 1.0
         if self.double:
             mirrored = pack.copy()
             mirrored[..., 3] = 1.0
@@ -395,7 +398,7 @@ class PoseHeatmapPreprocessor(ActionDataPreprocessor):
             per_frame = batch.permute(2, 0, 1, 3, 4, 5).reshape(persons, b * views * frames, num_kp, PACK_CHANNELS)
             drawn = self.renderer.render(per_frame[..., :2], per_frame[..., 2], canvas)
             drawn = drawn.view(b * views, frames, *drawn.shape[1:])
-            mirrored = torch.nonzero(batch[..., 3].amax(dim=(2, 3, 4)).flatten() > 0).flatten()
+            mirrored = torch.nonzero(batch[..., 3].flatten(2).sum(-1).flatten() > 0).flatten()  # any flag set
             if len(mirrored):
                 drawn[mirrored] = self.renderer.mirror(drawn[mirrored])
             drawn = drawn.view(b, views, *drawn.shape[1:]).transpose(2, 3)  # [B, views, C, T, H, W]

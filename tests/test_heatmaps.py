@@ -94,6 +94,19 @@ def test_missing_keypoints_and_border_points():
     assert_same(clip, with_kp=True, use_score=False)  # without scores, missing points are drawn at (0, 0)
 
 
+def test_float64_input_and_clips_without_persons():
+    clip = random_clip(np.random.default_rng(7), persons=2, frames=3)
+    clip = dict(clip, keypoint=clip["keypoint"].astype(np.float64),
+                keypoint_score=clip["keypoint_score"].astype(np.float64))
+    assert_same(clip, **JOINT)
+    assert_same(clip, with_kp=False, with_limb=True)
+    nobody = dict(keypoint=np.zeros((0, 3, 17, 2), np.float32), keypoint_score=np.zeros((0, 3, 17), np.float32),
+                  img_shape=(8, 10))
+    for args in (JOINT, dict(with_kp=False, with_limb=True)):
+        theirs, ours = both(nobody, **args)
+        assert ours.shape == theirs.shape == (3, 17, 8, 10) and not ours.any()
+
+
 @pytest.mark.parametrize("args", [dict(JOINT, left_kp=LEFT_KP, right_kp=RIGHT_KP),
                                   dict(LIMB_36, left_kp=LEFT_KP, right_kp=RIGHT_KP, left_limb=(0, 5, 17),
                                        right_limb=(3, 6, 20))], ids=["joint", "limb"])
@@ -128,6 +141,8 @@ def test_bad_arguments_and_inputs_say_what_is_wrong():
     with pytest.raises(ValueError, match="keypoint_score has shape"):
         GeneratePoseHeatmaps()(dict(keypoint=np.zeros((1, 4, 17, 2)), keypoint_score=np.ones((1, 4)),
                                     img_shape=(8, 8)))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        GeneratePoseHeatmaps()(dict(keypoint=np.full((1, 2, 17, 2), np.nan), img_shape=(8, 8)))
     with pytest.raises(ValueError, match="on_device=False"):
         GeneratePoseHeatmaps(on_device=True)(dict(random_clip(np.random.default_rng(0)), imgs=np.zeros(1)))
 
@@ -157,6 +172,19 @@ def test_device_preprocessor_draws_what_the_loader_draws(args):
     drawn = PoseHeatmapPreprocessor(heatmap=heatmap)(shipped)["inputs"]
     assert drawn.shape == expected.shape and drawn.dtype == torch.float32
     assert expected.max() > 0.1
+    torch.testing.assert_close(drawn, expected, rtol=0, atol=TOLERANCE)
+
+
+@pytest.mark.parametrize("use_score", [True, False])
+def test_device_preprocessor_with_clips_without_persons(use_score):
+    nobody = dict(keypoint=np.zeros((0, 4, 17, 2), np.float32), keypoint_score=np.zeros((0, 4, 17), np.float32),
+                  img_shape=(8, 10), num_clips=1, clip_len=4, label=0)
+    one = dict(random_clip(np.random.default_rng(8), persons=1, frames=4), num_clips=1, clip_len=4, label=0)
+    args = dict(double=True, use_score=use_score)
+    expected = PoseHeatmapPreprocessor()(_batch([nobody, one], GeneratePoseTarget(**args)))["inputs"]
+    heatmap = dict(type="GeneratePoseHeatmaps", on_device=True, **args)
+    drawn = PoseHeatmapPreprocessor(heatmap=heatmap)(_batch([nobody, one], TRANSFORMS.build(heatmap)))["inputs"]
+    assert not drawn[0].any() and drawn[1].max() > 0.1
     torch.testing.assert_close(drawn, expected, rtol=0, atol=TOLERANCE)
 
 
