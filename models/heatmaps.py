@@ -200,7 +200,7 @@ class HeatmapRenderer:
         key = _log_ceil(height[drawn], growth) * 64 + _log_ceil(width[drawn], growth)
         key, order = torch.sort(key)
         index = torch.nonzero(drawn).flatten()[order]
-        base = (frame[index] * canvas.channels + channel[index]) * (canvas.height * canvas.width)
+        base = (frame[index] * canvas.channels + channel[index]) * canvas.map_size
         corner = torch.stack([x0[index], y0[index], x1[index], y1[index]], 1)
         # Per segment, scaled so that squared distances come out divided by 2 sigma^2: k = 1 / (sqrt(2) sigma |ab|).
         a, b, ab = start[index], end[index], length2[index]
