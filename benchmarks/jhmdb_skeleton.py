@@ -88,7 +88,7 @@ def _add_val_split(path, ids):
 
 # --- models -------------------------------------------------------------------------------------------------
 
-def model_configs(root, epochs, heatmap_epochs):
+def model_configs(root, epochs, heatmap_epochs, gcn_size="tiny"):
     """name -> mmengine Config: our tiny skeleton configs adapted to 15 joints and 14 classes."""
     from models.config import load_config
     from models.pipelines import gcn_dataloaders, pose_heatmap_dataloaders
@@ -122,6 +122,9 @@ def model_configs(root, epochs, heatmap_epochs):
                                   test_batch_size=16, workers=0, repeat=1, ann_file=ann)
         cfg.merge_from_dict(dict(zip(("train_dataloader", "val_dataloader", "test_dataloader"), loaders)))
         cfg.model.backbone.graph_cfg = dict(layout=layout, mode="spatial")
+        if gcn_size == "reduced":  # between tiny (4 stages of 16) and full (10 stages of 64)
+            cfg.model.backbone.update(base_channels=32, num_stages=6, inflate_stages=[4], down_stages=[4])
+            cfg.model.cls_head.update(in_channels=64, dropout=0.3)
         cfg.model.cls_head.num_classes = 14
         cfg.train_cfg.max_epochs = epochs
         cfg.param_scheduler = [dict(type="CosineAnnealingLR", eta_min=0, T_max=epochs, by_epoch=True,
@@ -185,6 +188,8 @@ def main(argv=None):
                                                          "posec3d_limb"])
     parser.add_argument("--epochs", type=int, default=30, help="ST-GCN++ epochs")
     parser.add_argument("--heatmap-epochs", type=int, default=10, help="PoseConv3D epochs")
+    parser.add_argument("--gcn-size", choices=("tiny", "reduced"), default="tiny",
+                        help="ST-GCN++ widths: the tiny config's, or 6 stages of 32")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     import torch
@@ -201,7 +206,7 @@ def main(argv=None):
             base = baseline_top1(train, train_labels, test, test_labels)
             results.append((split, "handcrafted logistic regression", base, time.time() - start))
             print(f"split {split}  {'handcrafted logistic regression':<34} top-1 {base:.3f}", flush=True)
-            configs = model_configs(root, args.epochs, args.heatmap_epochs)
+            configs = model_configs(root, args.epochs, args.heatmap_epochs, args.gcn_size)
             probs = {}
             for name in args.models:
                 start = time.time()
