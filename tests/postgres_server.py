@@ -75,7 +75,7 @@ class PostgresServer:
         self._run("initdb", "-D", self.data, "-U", USER, "--auth=trust", "--no-sync", "-E", "UTF8")
         # loopback only, sockets in our folder, small and unsafe-but-fast settings for a test server
         options = (f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c synchronous_commit=off "
-                   f"-c full_page_writes=off -c max_connections=40 -c shared_buffers=16MB")
+                   f"-c full_page_writes=off -c max_connections=300 -c shared_buffers=16MB")
         self._run("pg_ctl", "-D", self.data, "-o", options, "-l", self.root / "server.log", "-w", "-t", "60",
                   "start", timeout=90)
         self.started = True
