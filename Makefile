@@ -21,8 +21,12 @@ test: $(STAMP)
 	bash .ci/install-postgres.sh
 	$(BIN)/python -m pytest tests
 
+# CPU benchmarks (a few minutes); the GPU ones take --device cuda (docs/benchmarks.md).
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/xlsx_reader.py
+	$(BIN)/python benchmarks/pose_heatmaps.py
+	$(BIN)/python benchmarks/gaie_vit.py
+	$(BIN)/python benchmarks/ensemble_search.py
 
 clean:
 	rm -rf $(DEMO_DIR) .pytest_cache
