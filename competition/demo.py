@@ -17,7 +17,7 @@ def steps(out, videos, seed, epochs, trials):
     predictions, ensembles, submissions = out / "predictions", out / "ensembles", out / "submissions"
     data = ["--data-root", str(prepared)]
     plan = [
-        ("synthesize a small download", ["synth", raw, "--videos", videos, "--seed", seed, "--class-power", "0.5",
+        ("synthesize a small download", ["synth", raw, "--videos", videos, "--seed", seed, "--class-power", "0.3",
                                          "--jobs", "2"]),
         ("prepare it", ["prepare", raw, prepared, "--jobs", "2"]),
     ]
@@ -82,9 +82,9 @@ def artefacts(out):
 
 def add_arguments(parser):
     parser.add_argument("--out", default="demo", help="folder for everything the demo writes")
-    parser.add_argument("--videos", type=int, default=24, help="synthetic videos")
+    parser.add_argument("--videos", type=int, default=30, help="synthetic videos")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=3, help="training epochs of each tiny model")
+    parser.add_argument("--epochs", type=int, default=10, help="training epochs of each tiny model")
     parser.add_argument("--trials", type=int, default=200, help="Optuna trials per ensemble study")
 
 
