@@ -3,7 +3,7 @@ import competition.compat  # noqa: F401  (before mmaction2)
 from mmaction.models.backbones import STGCN
 from mmaction.registry import MODELS
 
-from models.skeleton import GRAPH_LAYOUTS
+from models.skeleton import named_graph_cfg
 
 
 @MODELS.register_module()
@@ -12,7 +12,4 @@ class NamedGraphSTGCN(STGCN):
     models.skeleton.GRAPH_LAYOUTS (e.g. 'imigue36'). Same parameters, so checkpoints are interchangeable."""
 
     def __init__(self, graph_cfg, **kwargs):
-        layout = graph_cfg.get("layout")
-        if isinstance(layout, str) and layout in GRAPH_LAYOUTS:
-            graph_cfg = dict(graph_cfg, layout=GRAPH_LAYOUTS[layout])
-        super().__init__(graph_cfg=graph_cfg, **kwargs)
+        super().__init__(graph_cfg=named_graph_cfg(graph_cfg), **kwargs)

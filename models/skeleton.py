@@ -66,3 +66,11 @@ GCN_LAYOUT_36 = dict(num_node=NUM_JOINTS_36, center=CENTER_36,
 # Graph layouts a config names instead of spelling out (`graph_cfg=dict(layout='imigue36')`): a long edge list
 # in a config makes mmengine's config dump, run several times per training, take seconds.
 GRAPH_LAYOUTS = {"imigue36": GCN_LAYOUT_36}
+
+
+def named_graph_cfg(graph_cfg):
+    """`graph_cfg` with a layout named in GRAPH_LAYOUTS replaced by the layout itself (other layouts as given)."""
+    layout = graph_cfg.get("layout")
+    if isinstance(layout, str) and layout in GRAPH_LAYOUTS:
+        return dict(graph_cfg, layout=GRAPH_LAYOUTS[layout])
+    return graph_cfg

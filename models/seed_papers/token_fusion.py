@@ -16,7 +16,7 @@
 
 Plugs into mmaction2's `MMRecognizer3D` with inputs `imgs` and `keypoint` (GCN layout); see
 `models/configs/seed_papers/token_fusion*.py`. The skeleton backbone's graph may be named
-(`graph_cfg=dict(layout='imigue36')`, see GRAPH_LAYOUTS).
+(`graph_cfg=dict(layout='imigue36')`, see models.skeleton.GRAPH_LAYOUTS).
 """
 import copy
 import math
@@ -32,19 +32,14 @@ from mmengine.dist import all_gather, get_world_size
 from mmengine.hooks import Hook
 from mmengine.model import BaseModule, is_model_wrapper
 
-from models.skeleton import GCN_LAYOUT_36
-
-# Graph layouts a config may name instead of spelling out: a long edge list in a config makes mmengine's
-# config dump (yapf formatting, run several times per training) take seconds.
-GRAPH_LAYOUTS = {"imigue36": GCN_LAYOUT_36}
+from models.skeleton import named_graph_cfg
 
 
 def resolve_graph_layout(backbone_cfg):
-    """A copy of a GCN backbone config whose `graph_cfg.layout`, if a name of GRAPH_LAYOUTS, is the layout."""
+    """A copy of a GCN backbone config whose `graph_cfg.layout` may name a layout of models.skeleton."""
     cfg = copy.deepcopy(backbone_cfg)
-    graph = cfg.get("graph_cfg")
-    if graph is not None and isinstance(graph.get("layout"), str) and graph["layout"] in GRAPH_LAYOUTS:
-        graph["layout"] = copy.deepcopy(GRAPH_LAYOUTS[graph["layout"]])
+    if cfg.get("graph_cfg") is not None:
+        cfg["graph_cfg"] = copy.deepcopy(named_graph_cfg(cfg["graph_cfg"]))
     return cfg
 
 
