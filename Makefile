@@ -18,6 +18,8 @@ demo: $(STAMP)
 	$(BIN)/miga demo --out $(DEMO_DIR)
 
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	bash .ci/install-postgres.sh
 	$(BIN)/python -m pytest tests
 
