@@ -26,11 +26,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from competition.probabilities import save_probabilities  # noqa: E402
-from ensembles.cv import cross_validate, fold_assignment, task_masks  # noqa: E402
-from ensembles.greedy import GreedySelection  # noqa: E402
-from ensembles.optuna_search import OptunaWeights  # noqa: E402
-from ensembles.study import open_storage, sampler_seed  # noqa: E402
+from competition.core.folds import assign_folds  # noqa: E402
+from competition.core.probabilities import save_probabilities  # noqa: E402
+from competition.core.studies.storage import open_storage, sampler_seed  # noqa: E402
+from ensembles.cv import cross_validate, task_masks  # noqa: E402
+from ensembles.methods.greedy import GreedySelection  # noqa: E402
+from ensembles.methods.optuna_weights import OptunaWeights  # noqa: E402
 
 M, N, C = 12, 777, 32
 
@@ -74,7 +75,7 @@ def compare_rates(base, probs, labels, trials, folds, seed, blocks=5):
     The search resumes its studies block after block (as a rerun of `miga ensemble` would), so its figure
     includes opening the studies and reading the best trial each time.
     """
-    masks, names = task_masks(fold_assignment(N, folds, seed), folds)
+    masks, names = task_masks(assign_folds(labels, folds, seed=seed), folds)
     ceiling = NoopCeiling(base / "noop.journal", len(names), seed)
     search_seconds = ceiling_seconds = 0.0
     per_block = max(trials // blocks, 1)

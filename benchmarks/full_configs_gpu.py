@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import competition.compat  # noqa: E402,F401
+import models  # noqa: E402,F401  (applies the OpenMMLab repairs before mmaction2 is imported)
 
 
 def _step(pipeline, name):
@@ -27,8 +27,8 @@ def _step(pipeline, name):
 
 def input_shape(cfg):
     """The per-clip input the train pipeline produces: a shape, or {key: shape} for RGB+pose."""
-    from models.config import leaf_dataset
-    from models.skeleton import GRAPH_LAYOUTS
+    from models.components.skeleton import GRAPH_LAYOUTS
+    from models.runner.config import leaf_dataset
 
     pipeline = leaf_dataset(cfg.train_dataloader).pipeline
     crop = _step(pipeline, "Resize")[-1]["scale"][0] if _step(pipeline, "Resize") else None
@@ -69,7 +69,7 @@ def measure(name, args):
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import init_default_scope
 
-    from models.config import load_config
+    from models.runner.config import load_config
 
     cfg = load_config(name)
     init_default_scope("mmaction")
@@ -112,7 +112,7 @@ def measure(name, args):
 
 
 def main(argv=None):
-    from models.config import all_configs
+    from models.runner.config import all_configs
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cuda")

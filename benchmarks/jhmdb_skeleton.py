@@ -19,9 +19,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import competition.compat  # noqa: E402,F401
-from competition.annotations import save_pose_annotations  # noqa: E402
-from models.skeleton import bone_parents  # noqa: E402
+import models  # noqa: E402,F401  (applies the OpenMMLab repairs before mmaction2 is imported)
+from competition.data.annotations import save_pose_annotations  # noqa: E402
+from models.components.skeleton import bone_parents  # noqa: E402
 
 JHMDB = REPO.parent / "shared" / "real" / "jhmdb"
 WIDTH, HEIGHT = 320, 240
@@ -34,7 +34,7 @@ PARENTS = bone_parents(15, EDGES, CENTER)
 
 
 def _limb_mirror():
-    mirror = {a: b for a, b in MIRROR} | {b: a for a, b in MIRROR}
+    mirror = dict(MIRROR) | {b: a for a, b in MIRROR}
     index = {frozenset(e): i for i, e in enumerate(EDGES)}
     pairs = [(i, index[frozenset((mirror.get(a, a), mirror.get(b, b)))]) for i, (a, b) in enumerate(EDGES)]
     return [i for i, j in pairs if i < j], [j for i, j in pairs if i < j]
@@ -90,8 +90,8 @@ def _add_val_split(path, ids):
 
 def model_configs(root, epochs, heatmap_epochs, gcn_size="tiny"):
     """name -> mmengine Config: our tiny skeleton configs adapted to 15 joints and 14 classes."""
-    from models.config import load_config
-    from models.pipelines import gcn_dataloaders, pose_heatmap_dataloaders
+    from models.components.pipelines import gcn_dataloaders, pose_heatmap_dataloaders
+    from models.runner.config import load_config
 
     ann = "pose/jhmdb15.npz"
     heat = dict(type="GeneratePoseTarget", sigma=0.6, use_score=True)
@@ -138,10 +138,9 @@ def model_configs(root, epochs, heatmap_epochs, gcn_size="tiny"):
 
 
 def train_and_test(cfg, work_dir):
-    from models.predict import collect_scores, predict_config
-    from models.train import train
-
-    import models.metrics  # noqa: F401
+    import models.components.metrics  # noqa: F401
+    from models.runner.predict import collect_scores, predict_config
+    from models.runner.train import train
     cfg.work_dir = str(work_dir)
     cfg.randomness = dict(seed=0)
     train(cfg)

@@ -27,6 +27,7 @@ import argparse  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -35,8 +36,8 @@ import torch  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import competition.compat  # noqa: E402,F401
-from competition.keypoints import LIMBS_36, MIRROR_PAIRS_36, flip_indices  # noqa: E402
+import models  # noqa: E402,F401  (applies the OpenMMLab repairs before mmaction2 is imported)
+from competition.data.keypoints import LIMBS_36  # noqa: E402
 from tests.heatmap_clips import imigue_like_clip, random_clip  # noqa: E402
 
 KINDS = {"joint": dict(with_kp=True, with_limb=False),
@@ -55,7 +56,7 @@ def make_clips(kind_of_keypoints, count, frames, size, seed=0):
 def cpu_clips_per_second(args):
     from mmaction.datasets.transforms import GeneratePoseTarget
 
-    from models.heatmaps import GeneratePoseHeatmaps
+    from models.components.heatmaps import GeneratePoseHeatmaps
 
     torch.set_num_threads(1)
     clips = make_clips(args.keypoints, args.clips, args.frames, args.size)
@@ -64,7 +65,7 @@ def cpu_clips_per_second(args):
         transforms = {"mmaction2": GeneratePoseTarget(**drawing), "ours": GeneratePoseHeatmaps(**drawing)}
         cpu_seconds = {name: [] for name in transforms}
         wall_seconds = {name: [] for name in transforms}
-        for name, transform in transforms.items():  # warm-up
+        for transform in transforms.values():  # warm-up
             transform(dict(clips[0]))
         for _ in range(args.rounds):
             for name, transform in transforms.items():
@@ -94,12 +95,11 @@ def heatmap_step(kind, on_device, mmaction2=False):
 
 
 def build_model(kind, device, heatmap=None):
-    from mmengine.config import Config
-
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
+    from mmengine.config import Config
 
-    import models.heatmaps  # noqa: F401  (registers PoseHeatmapPreprocessor)
+    import models.components.heatmaps  # noqa: F401  (registers PoseHeatmapPreprocessor)
 
     register_all_modules()
     cfg = Config.fromfile(str(MODEL_CONFIG)).model
@@ -115,7 +115,7 @@ class ClipSet(torch.utils.data.Dataset):
     def __init__(self, clips, heatmap, length):
         from mmengine.dataset import Compose
 
-        import models.heatmaps  # noqa: F401
+        import models.components.heatmaps  # noqa: F401
 
         self.clips, self.length = clips, length
         self.pipeline = Compose([heatmap, dict(type="FormatShape", input_format="NCTHW_Heatmap"),
@@ -167,9 +167,9 @@ def gpu_figures(args):
         optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         shipped = pseudo_collate([ClipSet(clips, heatmap, args.batch)[i] for i in range(args.batch)])
         shipped = model.data_preprocessor.cast_data(shipped)
-        draw = lambda: model.data_preprocessor(shipped, training=True)  # noqa: E731
+        draw = partial(model.data_preprocessor, shipped, training=True)
         batch = draw()
-        step = lambda: train_step(model, optimizer, batch, autocast)  # noqa: E731
+        step = partial(train_step, model, optimizer, batch, autocast)
         for warm in (draw, step, draw, step):
             warm()
         draw_ms = _synchronised_ms(draw, device, args.repeats)

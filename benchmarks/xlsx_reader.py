@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from competition.synth import FPS, SynthConfig, body_template, openpose_detections, render_skeleton
-from competition.xlsx import read_openpose_xlsx, write_xlsx
+from competition.data.synth import SynthConfig, body_template, openpose_detections, render_skeleton
+from competition.data.xlsx import read_openpose_xlsx, write_xlsx
 
 REAL_FRAMES = 3_770_000
 

@@ -3,7 +3,7 @@
 Inputs are the probability files of several models on one labelled split (Track 1 validation clips, Track 3
 out-of-fold videos), joined by id, plus optionally the ensemble spec that combines them. Every function below
 takes plain arrays (`labels` [N] int, `probs` [N, C]) and returns arrays or DataFrames; drawing lives in
-`competition.report_figures`.
+`competition.report.figures`.
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from competition.errors import DataError
-from competition.submission_format import NUM_CLASSES as CLASSES_OF_TRACK
+from competition.core.constants import CLASSES_OF_TRACK
+from competition.core.errors import DataError
 from ensembles.inputs import load_model_set
 from ensembles.scoring import scores
 from ensembles.spec import input_source, read_spec

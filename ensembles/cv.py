@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ensembles.base import one_blas_thread
+from competition.core.folds import assign_folds
+from ensembles.methods.base import one_blas_thread
 from ensembles.scoring import scores
 
 
@@ -49,16 +50,6 @@ class MethodResult:
                        "fold_log_loss": list(map(float, self.fold_log_loss))}}
 
 
-def fold_assignment(rows, folds, seed):
-    """Fold index 0..K-1 of each row: a seeded shuffle dealt round-robin, so fold sizes differ by at most 1."""
-    if not 2 <= folds <= rows:
-        raise ValueError(f"--folds must be between 2 and the number of rows ({rows}), got {folds}")
-    order = np.random.default_rng(seed).permutation(rows)
-    assignment = np.empty(rows, dtype=np.int64)
-    assignment[order] = np.arange(rows) % folds
-    return assignment
-
-
 def task_masks(assignment, folds):
     """Row masks [K + 1, N]: all rows, then each fold's training rows; and the matching task names."""
     masks = np.vstack([np.ones(len(assignment), dtype=bool)] + [assignment != k for k in range(folds)])
@@ -68,7 +59,7 @@ def task_masks(assignment, folds):
 
 def cross_validate(method, probs, labels, *, folds=5, seed=0) -> MethodResult:
     start = time.perf_counter()
-    assignment = fold_assignment(len(labels), folds, seed)
+    assignment = assign_folds(labels, folds, seed=seed)
     masks, names = task_masks(assignment, folds)
     with one_blas_thread():
         combiners = method.fit_tasks(probs, labels, masks, names)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
-from competition.errors import DataError
-from competition.probabilities import Probabilities, load_probabilities
+from competition.core.errors import DataError
+from competition.core.probabilities import Probabilities, load_probabilities
 
 SHOWN_IDS = 10
 

@@ -7,9 +7,9 @@ revision. `miga submission` reads it and applies the combiner to the same models
 import json
 from pathlib import Path
 
-from competition.atomic import write_text
-from competition.errors import DataError
-from competition.provenance import code_revision, utc_now
+from competition.core.atomic import write_text
+from competition.core.errors import DataError
+from competition.core.provenance import code_revision, utc_now
 from ensembles.combiners import combiner_from_dict
 
 FORMAT = "miga-ensemble/1"

@@ -20,7 +20,7 @@ def real_path(*parts):
 @pytest.fixture(scope="session")
 def synthetic_raw(tmp_path_factory):
     """A small synthetic download (12 videos), made once per test session."""
-    from competition.synth import SynthConfig, synthesize
+    from competition.data.synth import SynthConfig, synthesize
 
     out = tmp_path_factory.mktemp("raw")
     synthesize(out, SynthConfig(videos=12, seed=3), progress=False)
@@ -30,7 +30,7 @@ def synthetic_raw(tmp_path_factory):
 @pytest.fixture(scope="session")
 def prepared(synthetic_raw, tmp_path_factory):
     """The small synthetic download, prepared."""
-    from competition.prepare import prepare
+    from competition.data.prepare import prepare
 
     out = tmp_path_factory.mktemp("prepared")
     prepare(synthetic_raw, out, jobs=2, progress=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from competition.probabilities import save_probabilities
+from competition.core.probabilities import save_probabilities
 
 
 def noise_model(rng, rows, classes):

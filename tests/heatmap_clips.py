@@ -5,8 +5,8 @@ float32, `img_shape` (h, w).
 """
 import numpy as np
 
-from competition import synth
-from competition.keypoints import SUBSET_36
+from competition.data import synth
+from competition.data.keypoints import SUBSET_36
 
 
 def random_clip(rng, persons=2, frames=8, keypoints=17, size=(40, 48), outside=4.0):
@@ -22,8 +22,9 @@ def imigue_like_clip(rng, frames=48, size=64):
     """One seated interviewee's 36 keypoints as OpenPose sees them (the synthetic generator's body, idle sway,
     noise, dropped points at (0, 0) with score 0), made compact and resized to `size` x `size` px with
     mmaction2's own PoseCompact and Resize, as in the PoseConv3D pipelines."""
-    import competition.compat  # noqa: F401
     from mmaction.datasets.transforms import PoseCompact, Resize
+
+    import models  # noqa: F401  (applies the OpenMMLab repairs before mmaction2 is imported)
 
     height, width = synth.REFERENCE_SIZE
     points = synth.render_skeleton(synth.body_template(), [], rng, frames, {"phase": float(rng.uniform(0, 6))})

@@ -8,12 +8,12 @@ import csv
 
 import numpy as np
 
-from competition.annotations import save_pose_annotations
-from competition.atomic import write_text
-from competition.video import write_video
+from competition.core.atomic import write_text
+from competition.core.constants import TRACK1_CLASSES
+from competition.data.annotations import save_pose_annotations
+from competition.data.video import write_video
 
 HEIGHT, WIDTH = 48, 64
-NUM_CLASSES = 32
 
 
 def _clip(rng, label, frames):
@@ -37,7 +37,7 @@ def _clip(rng, label, frames):
     return keypoint, score, images
 
 
-def make_prepared(root, clips_per_class=(2, 1, 1), num_classes=NUM_CLASSES, frames=16, seed=0, videos=True):
+def make_prepared(root, clips_per_class=(2, 1, 1), num_classes=TRACK1_CLASSES, frames=16, seed=0, videos=True):
     """Write clips.csv, pose/imigue36.npz and (with `videos`) rgb/clips + rgb/{split}.txt under `root`.
 
     Labels 0..num_classes-1 (fewer than the 32 of the models' heads makes a quick learnability check).
@@ -46,7 +46,7 @@ def make_prepared(root, clips_per_class=(2, 1, 1), num_classes=NUM_CLASSES, fram
     clips, rows = [], []
     for split, per_class in zip(("train", "val", "test"), clips_per_class):
         for label in range(num_classes):
-            for k in range(per_class):
+            for _ in range(per_class):
                 video_id = {"train": "0001", "val": "0002", "test": "0003"}[split]
                 clip_id = f"{video_id}_{len(rows)}"
                 keypoint, score, images = _clip(rng, label, frames)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from competition.cli import main
-from competition.errors import DataError
-from competition.probabilities import load_probabilities
+from competition.core.errors import DataError
+from competition.core.probabilities import load_probabilities
 
 sys.path.insert(0, str(Path(__file__).parent))
 from model_fixtures import make_prepared  # noqa: E402
@@ -76,7 +76,7 @@ def _row(clip):
 
 
 def test_gathered_rows_come_back_once_in_dataset_order():
-    from models.predict import _in_dataset_order
+    from models.runner.predict import _in_dataset_order
 
     # rank 0 took a, c, a (padding); rank 1 took b, d
     rows = [_row(c) for c in ("a", "b", "c", "d", "a")]
@@ -90,14 +90,14 @@ def test_gathered_rows_come_back_once_in_dataset_order():
     (("a", "a"), ("a", "a"), "unique"),
 ])
 def test_gathered_rows_that_miss_or_add_clips_are_refused(rows, dataset, problem):
-    from models.predict import _in_dataset_order
+    from models.runner.predict import _in_dataset_order
 
     with pytest.raises(DataError, match=problem):
         _in_dataset_order([_row(c) for c in rows], _Dataset(list(dataset)))
 
 
 def test_launcher_pytorch_outside_torchrun_says_how_to_start_it(pose_data, tmp_path, monkeypatch):
-    from models.train import prepare_config, train
+    from models.runner.train import prepare_config, train
 
     for name in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
         monkeypatch.delenv(name, raising=False)

@@ -6,8 +6,8 @@ import optuna
 import pytest
 
 from competition.cli import main
-from competition.probabilities import save_probabilities
-from competition.provenance import sha256_file
+from competition.core.probabilities import save_probabilities
+from competition.core.provenance import sha256_file
 from tests.ensemble_fixtures import clip_ids, informative_model, noise_model, study_dir, write_prediction_dirs
 
 VAL_IDS = clip_ids(6, 20)
@@ -25,7 +25,8 @@ def studies():
 def predictions(tmp_path):
     rng = np.random.default_rng(21)
     labels = rng.integers(0, 32, len(VAL_IDS))
-    models = {"pose_joint": informative_model(rng, labels, 32, 0.6), "rgb_swin": informative_model(rng, labels, 32, 0.5),
+    models = {"pose_joint": informative_model(rng, labels, 32, 0.6),
+              "rgb_swin": informative_model(rng, labels, 32, 0.5),
               "noise": noise_model(rng, len(VAL_IDS), 32)}
     return write_prediction_dirs(tmp_path / "predictions", models, track=1, val_ids=VAL_IDS, val_labels=labels,
                                  test_ids=TEST_IDS, rng=rng)

@@ -4,9 +4,10 @@ import json
 import numpy as np
 import pytest
 
-from competition.probabilities import load_probabilities, save_probabilities
+from competition.core.folds import assign_folds
+from competition.core.probabilities import load_probabilities, save_probabilities
 from ensembles.combiners import combiner_from_dict
-from ensembles.cv import cross_validate, fold_assignment
+from ensembles.cv import cross_validate
 from ensembles.inputs import join_by_id
 from ensembles.methods import build_method
 from ensembles.ranking import choose
@@ -102,11 +103,12 @@ def test_on_noise_cv_falls_below_in_sample_and_auto_keeps_a_simple_method(studie
 
 
 def test_cv_folds_partition_the_rows_and_scores_have_a_spread():
-    assignment = fold_assignment(23, 5, seed=3)
+    labels = np.arange(23) % 3
+    assignment = assign_folds(labels, 5, seed=3)
     assert sorted(np.bincount(assignment).tolist()) == [4, 4, 5, 5, 5]
-    assert np.array_equal(assignment, fold_assignment(23, 5, seed=3))
+    assert np.array_equal(assignment, assign_folds(labels, 5, seed=3))
     with pytest.raises(ValueError, match="between 2 and"):
-        fold_assignment(3, 5, seed=0)
+        assign_folds(labels[:3], 5, seed=0)
 
 
 def test_objective_breaks_accuracy_ties_by_log_loss_but_never_outweighs_a_row():

@@ -8,17 +8,16 @@ multiply a row and a column factor and write the distance to a limb from the seg
 import numpy as np
 import pytest
 import torch
-
-import competition.compat  # noqa: F401
-from competition.keypoints import LIMBS_36, MIRROR_PAIRS_36, flip_indices
-from tests.conftest import real_path
-from tests.heatmap_clips import imigue_like_clip, jhmdb_clips, random_clip
-
 from mmaction.datasets.transforms import FormatShape, GeneratePoseTarget, PackActionInputs  # noqa: E402
 from mmaction.registry import TRANSFORMS  # noqa: E402
 from mmengine.dataset import pseudo_collate  # noqa: E402
 
-from models.heatmaps import GeneratePoseHeatmaps, PoseHeatmapPreprocessor, set_heatmap_rendering  # noqa: E402
+import models  # noqa: F401  (applies the OpenMMLab repairs before mmaction2 is imported)
+from competition.data.keypoints import LIMBS_36, MIRROR_PAIRS_36, flip_indices
+from models.components.heatmaps import GeneratePoseHeatmaps, PoseHeatmapPreprocessor  # noqa: E402
+from models.runner.config import set_heatmap_rendering  # noqa: E402
+from tests.conftest import real_path
+from tests.heatmap_clips import imigue_like_clip, jhmdb_clips, random_clip
 
 TOLERANCE = 1e-4
 LEFT_KP, RIGHT_KP = flip_indices(MIRROR_PAIRS_36)
@@ -243,7 +242,7 @@ def test_our_pose_configs_give_the_same_test_batch_drawn_on_the_device(pose_data
     from mmaction.registry import DATASETS, MODELS
     from mmaction.utils import register_all_modules
 
-    from models.config import load_config
+    from models.runner.config import load_config
 
     register_all_modules()
 
@@ -266,7 +265,7 @@ def test_a_pose_config_trains_with_heatmaps_drawn_by_the_model(pose_data, tmp_pa
     """mmengine's Runner trains and validates the tiny limb config with device rendering (here the CPU)."""
     import math
 
-    from models.train import prepare_config, train
+    from models.runner.train import prepare_config, train
 
     cfg = prepare_config("tiny/posec3d_limb", work_dir=tmp_path, data_root=pose_data, amp="off")
     set_heatmap_rendering(cfg, on_device=True)

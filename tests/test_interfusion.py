@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from models.video_level.focal_loss import FocalLoss, inverse_frequency_weights
-from models.video_level.interfusion import InterFusionBlock, InterFusionNet
+from models.track3.focal_loss import FocalLoss, inverse_frequency_weights
+from models.track3.interfusion import InterFusionBlock, InterFusionNet
 
 torch.set_num_threads(1)
 
@@ -80,7 +80,7 @@ def test_width_must_divide_by_heads():
 
 
 def test_classifier_handles_videos_longer_than_max_chunks_and_is_reproducible():
-    from models.video_level.interfusion_classifier import InterFusionClassifier
+    from models.track3.interfusion_classifier import InterFusionClassifier
 
     rng = np.random.default_rng(0)
     X = [(rng.normal(size=(n, 5)), rng.normal(size=(n, 3))) for n in (3, 20, 40, 7, 12, 30)]

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from competition.cli import main
-from competition.probabilities import load_probabilities
+from competition.core.probabilities import load_probabilities
 
 EPOCHS = 12
 

@@ -1,6 +1,7 @@
 """The prepared dataset runs through mmaction2's own dataset pipelines."""
-import competition.compat  # noqa: F401
 import pytest
+
+import models  # noqa: F401  (applies the OpenMMLab repairs before mmaction2 is imported)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -13,8 +14,8 @@ def mmaction_scope():
 def test_pose_dataset_pipeline_makes_heatmap_volumes(prepared):
     from mmaction.registry import DATASETS
 
-    import models.datasets  # noqa: F401  (registers PreparedPoseDataset)
-    from competition.keypoints import LIMBS_36, MIRROR_PAIRS_36, flip_indices
+    import models.components.datasets  # noqa: F401  (registers PreparedPoseDataset)
+    from competition.data.keypoints import LIMBS_36, MIRROR_PAIRS_36, flip_indices
 
     left, right = flip_indices(MIRROR_PAIRS_36)
     pipeline = [

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from competition.cli import main
-from competition.errors import DataError
-from competition.video import read_frames
-from models.modalities import flow_frames, make_modality, taylor_frames
+from competition.core.errors import DataError
+from competition.data.modalities import flow_frames, make_modality, taylor_frames
+from competition.data.video import read_frames
 
 sys.path.insert(0, str(Path(__file__).parent))
 from model_fixtures import make_prepared  # noqa: E402

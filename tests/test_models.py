@@ -1,7 +1,6 @@
 """Per-modality models: configs build, tiny configs train and predict, probability files, resume, transfer."""
 import io
 import pickle
-import shutil
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -9,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import competition.compat  # noqa: F401
+import models  # noqa: F401  (applies the OpenMMLab repairs before mmaction2 is imported)
 from competition.cli import main
-from competition.probabilities import load_probabilities
+from competition.core.probabilities import load_probabilities
 
 sys.path.insert(0, str(Path(__file__).parent))
 from model_fixtures import make_prepared  # noqa: E402
@@ -32,7 +31,7 @@ def one_thread():
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     """8 classes: 8 train, 8 val, 8 test clips of 12 frames, with Taylor, flow and depth videos."""
-    from models.modalities import make_modality
+    from competition.data.modalities import make_modality
 
     root = make_prepared(tmp_path_factory.mktemp("small"), clips_per_class=(1, 1, 1), num_classes=8, frames=12)
     make_modality(root, "taylor", progress=False)
@@ -49,7 +48,7 @@ def _quiet(cfg):
 
 def _train(config, root, work_dir, checkpoint_every_epoch=False, **options):
     """Train without validation passes and with one checkpoint at the end (the tests' time is short)."""
-    from models.train import prepare_config, train
+    from models.runner.train import prepare_config, train
 
     cfg_options = options.pop("cfg_options", {})
     cfg = _quiet(prepare_config(config, work_dir=work_dir, data_root=root, cfg_options=cfg_options, seed=0,
@@ -61,7 +60,7 @@ def _train(config, root, work_dir, checkpoint_every_epoch=False, **options):
 
 
 def _predict(config, checkpoint, root, split):
-    from models.predict import collect_scores, predict_config
+    from models.runner.predict import collect_scores, predict_config
 
     return collect_scores(_quiet(predict_config(config, checkpoint, split, data_root=root)))
 
@@ -75,10 +74,9 @@ def test_every_full_config_builds_its_model():
     from mmaction.registry import MODELS
     from mmengine.registry import init_default_scope
 
-    from models.config import all_configs, load_config
-
-    import models.datasets  # noqa: F401
-    import models.transforms  # noqa: F401
+    import models.components.datasets  # noqa: F401
+    import models.components.transforms  # noqa: F401
+    from models.runner.config import all_configs, load_config
     init_default_scope("mmaction")
     configs = all_configs()
     assert {p.stem for p in configs} >= {"posec3d_joint", "posec3d_limb", "rgbposec3d_joint", "rgbposec3d_limb",
@@ -95,7 +93,7 @@ def test_every_full_config_builds_its_model():
 
 
 def test_every_config_has_a_tiny_variant_with_the_same_pipeline_and_head():
-    from models.config import all_configs, load_config
+    from models.runner.config import all_configs, load_config
 
     full = {p.stem: p for p in all_configs()}
     tiny = {p.stem: p for p in all_configs(tiny=True)}
@@ -110,7 +108,7 @@ def test_every_config_has_a_tiny_variant_with_the_same_pipeline_and_head():
 
 
 def test_data_root_is_set_in_one_place(monkeypatch):
-    from models.config import datasets_of, load_config
+    from models.runner.config import datasets_of, load_config
 
     cfg = load_config("posec3d_joint", cfg_options={"data_root": "/elsewhere"})
     roots = {d.data_root for loader in ("train_dataloader", "val_dataloader", "test_dataloader")
@@ -131,15 +129,15 @@ def test_tiny_config_trains_an_epoch_and_predicts(name, small, tmp_path):
 
     work = _train(f"tiny/{name}", small, tmp_path / "work")
     checkpoint = work / "epoch_1.pth"
-    # mmengine's own checkpoints load with torch's weights-only loading (competition.compat allow-lists them)
+    # the toolkit's checkpoints load with torch's weights-only loading and no allow-listed globals
     assert "state_dict" in torch.load(checkpoint, map_location="cpu", weights_only=True)
     out = tmp_path / "predictions" / name
     with redirect_stdout(io.StringIO()):
         assert main(["predict", f"tiny/{name}", str(checkpoint), "--split", "val", "--out", str(out),
                      "--data-root", str(small)]) == 0
     expected = dict(_split_ids(small, "val"))
-    models = [out] + ([out.with_name(f"{name}-rgb"), out.with_name(f"{name}-pose")] if "rgbpose" in name else [])
-    for folder in models:
+    folders = [out] + ([out.with_name(f"{name}-rgb"), out.with_name(f"{name}-pose")] if "rgbpose" in name else [])
+    for folder in folders:
         probs = load_probabilities(folder / "val.npz", num_classes=32, track=1, split="val")
         assert sorted(probs.ids.tolist()) == sorted(expected)
         assert [expected[i] for i in probs.ids] == probs.labels.tolist()
@@ -147,7 +145,7 @@ def test_tiny_config_trains_an_epoch_and_predicts(name, small, tmp_path):
         assert probs.meta["config"].endswith(f"tiny/{name}.py") and probs.meta["config_sha256"]
         assert probs.meta["test_time_augmentation"]
     if "rgbpose" in name:  # the model's file is the mean of its two streams
-        both = [load_probabilities(f / "val.npz") for f in models]
+        both = [load_probabilities(f / "val.npz") for f in folders]
         order = [np.argsort(p.ids) for p in both]
         np.testing.assert_allclose(both[0].probs[order[0]], (both[1].probs[order[1]] + both[2].probs[order[2]]) / 2,
                                    atol=1e-5)
@@ -197,7 +195,7 @@ def test_interrupted_training_resumes(small, tmp_path):
         _train("tiny/stgcnpp_joint", small, work, checkpoint_every_epoch=True, cfg_options=options)
     assert (work / "epoch_1.pth").exists() and not (work / "epoch_2.pth").exists()
 
-    from models.train import prepare_config, train
+    from models.runner.train import prepare_config, train
     cfg = _quiet(prepare_config("tiny/stgcnpp_joint", work_dir=work, data_root=small, resume=True, seed=0,
                                 cfg_options={"train_cfg.max_epochs": 2, "train_dataloader.batch_size": 4}))
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
@@ -212,7 +210,7 @@ def test_transfer_reinitialises_the_classifier_of_another_class_count(small, tmp
     from mmaction.registry import MODELS
     from mmengine.registry import init_default_scope
 
-    from models.config import load_config
+    from models.runner.config import load_config
 
     init_default_scope("mmaction")
     cfg = load_config("tiny/stgcnpp_joint")
@@ -279,7 +277,7 @@ def test_import_mmaction_dump(small, tmp_path):
 
 
 def test_import_mmaction_two_stream_dump_against_pose_annotations(small, tmp_path):
-    from competition.annotations import load_pose_annotations
+    from competition.data.annotations import load_pose_annotations
 
     ann = small / "pose" / "imigue36.npz"
     ids = [a["frame_dir"] for a in load_pose_annotations(ann, split="test")["annotations"]]

@@ -8,14 +8,14 @@ import sys
 import numpy as np
 import pytest
 
-from competition import keypoints as kp
-from competition import layout
-from competition.annotations import load_pose_annotations
-from competition.errors import DataError
-from competition.prepare import prepare
-from competition.synth import SynthConfig, synthesize
-from competition.video import video_info
-from competition.xlsx import read_openpose_xlsx, write_xlsx
+from competition.core.errors import DataError
+from competition.data import keypoints as kp
+from competition.data import layout
+from competition.data.annotations import load_pose_annotations
+from competition.data.prepare import prepare
+from competition.data.synth import SynthConfig, synthesize
+from competition.data.video import video_info
+from competition.data.xlsx import read_openpose_xlsx, write_xlsx
 
 
 def read_csv(path):
@@ -90,7 +90,7 @@ def test_pose_annotations_hold_the_spreadsheet_rows(synthetic_raw, prepared):
 
 
 def test_rgb_clips_are_the_labelled_frames(synthetic_raw, prepared):
-    from competition.video import read_frames
+    from competition.data.video import read_frames
 
     clip = read_csv(prepared / "clips.csv")[1]
     path = prepared / "rgb" / "clips" / f"{clip['clip_id']}.mp4"

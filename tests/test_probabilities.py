@@ -4,9 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from competition.errors import DataError
-from competition.probabilities import (META_KEYS, ProbabilityFileError, load_probabilities,
-                                       save_probabilities)
+from competition.core.errors import DataError
+from competition.core.probabilities import META_KEYS, ProbabilityFileError, load_probabilities, save_probabilities
 
 
 def _softmax(logits):

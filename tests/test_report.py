@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from competition.cli import main
-from competition.probabilities import save_probabilities
+from competition.core.probabilities import save_probabilities
 from ensembles import analysis
 
 REPO = Path(__file__).resolve().parents[1]

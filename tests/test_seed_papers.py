@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-import competition.compat  # noqa: F401
+import models  # noqa: F401  (applies the OpenMMLab repairs before mmaction2 is imported)
 from competition.cli import main
-from competition.probabilities import load_probabilities
+from competition.core.probabilities import load_probabilities
 
 sys.path.insert(0, str(Path(__file__).parent))
 from model_fixtures import make_prepared  # noqa: E402
@@ -354,7 +354,7 @@ def test_full_size_configs_build_and_run_on_the_meta_device():
 
     from mmaction.registry import MODELS
 
-    from models.config import load_config
+    from models.runner.config import load_config
 
     inputs = {
         "gaie_vit_b": (torch.empty(1, 3, 16, 224, 224),),

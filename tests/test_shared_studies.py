@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 import optuna
 import pytest
-from optuna.trial import TrialState
-
 from ensemble_fixtures import study_dir
+from optuna.trial import TrialState
 from postgres_server import PostgresServer, Unavailable
 from track3_fixtures import make_track3_dataset
 
@@ -56,7 +55,7 @@ def storage(request, tmp_path):
 
 
 def load(url, name):
-    from ensembles.study import open_storage
+    from competition.core.studies.storage import open_storage
     return optuna.load_study(study_name=name, storage=open_storage(url))
 
 
@@ -129,8 +128,8 @@ def test_a_worker_killed_mid_trial_leaves_a_study_the_others_finish_and_a_rerun_
     finished = study.get_trials(states=FINISHED)
     assert len(finished) == 7 and not study.get_trials(states=(TrialState.RUNNING, TrialState.WAITING))
     stale = study.trials[orphans[0].number]
-    assert stale.state == TrialState.FAIL  # failed by heartbeat, by the survivor or by the rerun
-    retried = [t for t in finished if t.system_attrs.get("failed_trial") == stale.number]
+    assert stale.state == TrialState.FAIL  # found dead by the survivor or by the rerun
+    retried = [t for t in finished if t.user_attrs.get("miga:retry_of") == stale.number]
     assert len(retried) == 1 and retried[0].params == stale.params  # its parameters got their second chance
     best = max((t for t in study.trials if t.state == TrialState.COMPLETE), key=lambda t: t.value)
     assert study.best_trial.number == best.number
@@ -140,8 +139,9 @@ def test_a_worker_killed_mid_trial_leaves_a_study_the_others_finish_and_a_rerun_
 
 
 def test_ensemble_workers_share_each_study_and_a_rerun_resumes(storage, tmp_path):
-    from competition.cli import main
     from ensemble_fixtures import clip_ids, informative_model, noise_model, write_prediction_dirs
+
+    from competition.cli import main
 
     rng = np.random.default_rng(5)
     val_ids = clip_ids(6, 20)
@@ -173,10 +173,9 @@ def test_ensemble_workers_share_each_study_and_a_rerun_resumes(storage, tmp_path
     np.testing.assert_allclose([spec["weights"][model] for model in models], weights / weights.sum(), rtol=1e-6)
 
 
-@pytest.mark.filterwarnings("ignore:Heartbeat of storage")
 def test_a_stale_trial_is_failed_and_retried_once(storage, monkeypatch):
-    from ensembles.heartbeat import beating, fail_stale
-    from ensembles.study import open_storage
+    from competition.core.studies.liveness import RETRY_ATTR, fail_stale_trials, keep_alive
+    from competition.core.studies.storage import open_storage
 
     monkeypatch.setenv("MIGA_HEARTBEAT_INTERVAL", "1")
     monkeypatch.setenv("MIGA_HEARTBEAT_GRACE", "2")
@@ -185,23 +184,25 @@ def test_a_stale_trial_is_failed_and_retried_once(storage, monkeypatch):
     alive, dead = study.ask(), study.ask()
     alive.suggest_float("x", 0, 1)
     dead.suggest_float("x", 0, 1)
-    with beating(study, [dead]):  # one heartbeat, then its worker "dies"
+    with keep_alive([dead]):  # one heartbeat, then its worker "dies"
         pass
-    with beating(study, [alive]):  # a worker whose scoring outlasts the grace period keeps its trial
+    with keep_alive([alive]):  # a worker whose scoring outlasts the grace period keeps its trial
         time.sleep(2.5)
-        fail_stale(study)
+        assert fail_stale_trials(study) == [dead.number]
     study.tell(alive, 1.0)
     states = {t.number: t.state for t in study.trials}
     assert states[alive.number] == TrialState.COMPLETE and states[dead.number] == TrialState.FAIL
     retry = study.trials[-1]
-    assert retry.state == TrialState.WAITING and retry.params == {"x": dead.params["x"]}
-    fail_stale(study)  # nothing more to fail: the retry is waiting, not running
+    assert retry.state == TrialState.WAITING and retry.user_attrs[RETRY_ATTR] == dead.number
+    assert fail_stale_trials(study) == []  # nothing more to fail: the retry is waiting, not running
+    again = study.ask()  # the next trial asked for is the retry, with the dead trial's parameters
+    assert again.number == retry.number and again.suggest_float("x", 0, 1) == dead.params["x"]
     assert len(study.trials) == 3
 
 
 def test_ensemble_commands_started_apart_share_each_studys_trials(storage):
-    from ensembles.optuna_search import search_studies
-    from ensembles.study import open_storage
+    from competition.core.studies.storage import open_storage
+    from ensembles.methods.optuna_weights import search_studies
 
     rng = np.random.default_rng(0)
     probs = rng.dirichlet(np.ones(4), (2, 30)).astype(np.float32)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from competition.cli import main
-from competition.provenance import sha256_file
-from competition.submission_format import read_id_list
+from competition.core.provenance import sha256_file
+from competition.kaggle.formats import read_id_list
 from tests.conftest import real_path
 from tests.ensemble_fixtures import clip_ids, informative_model, noise_model, write_prediction_dirs
 
@@ -150,8 +150,10 @@ def corrupt(rows):
         "wrong header": ([["id", "label"]] + body, "header is 'id,label', expected 'Id,Target'"),
         "missing rows": ([header] + body[:-3], "3 of the 4562 expected id(s) are missing: " + body[-3][0]),
         "extra id": ([header] + body + [["9999_0", "3"]], "1 id(s) are not in the expected set"),
-        "duplicate id": ([header] + body[:10] + [body[4]] + body[10:], f"1 duplicate id(s): {body[4][0]} (lines 6, 12)"),
-        "label 32": ([header] + [body[0][:1] + ["32"]] + body[1:], f"line 2 ({body[0][0]}): Target '32' is outside 0..31"),
+        "duplicate id": ([header] + body[:10] + [body[4]] + body[10:],
+                         f"1 duplicate id(s): {body[4][0]} (lines 6, 12)"),
+        "label 32": ([header] + [body[0][:1] + ["32"]] + body[1:],
+                     f"line 2 ({body[0][0]}): Target '32' is outside 0..31"),
         "label -1": ([header] + [body[0][:1] + ["-1"]] + body[1:], "Target '-1' is outside 0..31"),
         "float label": ([header] + [body[0][:1] + ["3.0"]] + body[1:], "Target '3.0' is not an integer label"),
         "text label": ([header] + [body[0][:1] + ["wave"]] + body[1:], "Target 'wave' is not an integer label"),
@@ -212,7 +214,7 @@ def test_track3_labels_are_0_or_1_and_prepared_data_gives_the_ids(tmp_path, caps
 def test_a_validation_file_changed_since_the_fit_is_flagged(tmp_path, capsys):
     spec, dirs = fit(tmp_path, 1, clip_ids(4, 15), clip_ids(2, 5), 32)
     rng = np.random.default_rng(1)
-    from competition.probabilities import load_probabilities, save_probabilities
+    from competition.core.probabilities import load_probabilities, save_probabilities
     old = load_probabilities(dirs[1] / "val.npz")
     save_probabilities(dirs[1] / "val.npz", old.ids, noise_model(rng, len(old.ids), 32), old.labels, model="b",
                        track=1, split="val")  # the model was retrained after the ensemble was fitted

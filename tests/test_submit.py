@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from competition.cli import main
-from competition.kaggle_client import COMPETITIONS
+from competition.kaggle.client import COMPETITIONS
 from tests.fake_kaggle import port_is_free, port_lock, running_fake_kaggle
 
 SECRET = "k3y-th4t-must-n3ver-be-pr1nted"

@@ -6,11 +6,11 @@ import warnings
 import numpy as np
 import pytest
 
-from competition import keypoints as kp
-from competition import layout
-from competition.labels import RAW_CLASSES, TRAIN_CLASS_COUNTS
-from competition.synth import SynthConfig, class_probabilities, make_video, synthesize, track3_class_shift
-from competition.xlsx import read_openpose_xlsx
+from competition.data import keypoints as kp
+from competition.data import layout
+from competition.data.labels import RAW_CLASSES, TRAIN_CLASS_COUNTS
+from competition.data.synth import SynthConfig, class_probabilities, make_video, synthesize, track3_class_shift
+from competition.data.xlsx import read_openpose_xlsx
 
 
 def plan_of(raw):
@@ -70,7 +70,8 @@ def test_same_seed_same_files_other_seed_other_files(tmp_path):
         if relative.suffix in (".csv", ".json"):
             assert filecmp.cmp(tmp_path / "a" / relative, tmp_path / "b" / relative, shallow=False), relative
     a_plan, c_plan = plan_of(tmp_path / "a"), plan_of(tmp_path / "c")
-    assert a_plan != c_plan or (tmp_path / "a" / "synth.json").read_text() != (tmp_path / "c" / "synth.json").read_text()
+    c_text = (tmp_path / "c" / "synth.json").read_text()
+    assert a_plan != c_plan or (tmp_path / "a" / "synth.json").read_text() != c_text
 
 
 def test_class_mix_is_the_real_long_tail_and_shifted_by_a_win():

@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.metrics import roc_auc_score
+from track3_fixtures import make_track3_dataset
 
 from competition.cli import main
-from competition.errors import DataError
-from competition.probabilities import load_probabilities
-from competition.track3.cross_validation import grouped_folds
-from competition.track3.embeddings import load_chunk_embeddings, save_chunk_embeddings
-from models.video_level.interfusion_classifier import InterFusionClassifier
-from track3_fixtures import make_track3_dataset
+from competition.core.errors import DataError
+from competition.core.folds import assign_folds
+from competition.core.probabilities import load_probabilities
+from models.track3.embeddings.files import load_chunk_embeddings, save_chunk_embeddings
+from models.track3.interfusion_classifier import InterFusionClassifier
 
 torch.set_num_threads(1)
 TINY_INTERFUSION = json.dumps({"width": 32, "heads": 2, "depth": 1, "epochs": 10, "lr": 1e-3})
@@ -62,7 +62,7 @@ def test_folds_never_split_a_group():
     for seed in range(5):
         groups = rng.integers(0, 30, 200).astype(str)
         labels = (rng.random(200) < 0.7).astype(int)
-        fold_of = grouped_folds(labels, groups, 5, seed)
+        fold_of = assign_folds(labels, 5, groups=groups, seed=seed)
         assert set(fold_of) == set(range(5))
         for group in np.unique(groups):
             assert len(set(fold_of[groups == group])) == 1
@@ -117,7 +117,7 @@ def test_user_errors_exit_2_with_a_message(dataset, tmp_path, capsys):
     assert main(["train-video", "interfusion", "--data", root, "--context", str(dataset["context"])]) == 2
     assert "face" in capsys.readouterr().err
     assert main(["train-video", "skeleton-dynamics", "--data", root, "--folds", "500"]) == 2
-    assert "500 folds need at least 500 groups" in capsys.readouterr().err
+    assert "folds must be between 2 and the 20 groups, got 500" in capsys.readouterr().err
     assert main(["train-video", "skeleton-dynamics", "--data", root, "--params", '{"depth": 3}']) == 2
     assert "does not take these parameters" in capsys.readouterr().err
     # an embedding file that lacks a video

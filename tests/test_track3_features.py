@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from competition.cli import main
-from competition.keypoints import FACE_137, NUM_KEYPOINTS
-from competition.track3.embeddings import load_chunk_embeddings
-from competition.track3.face_crops import crop_square, face_box
-from competition.video import write_video
+from competition.data.keypoints import FACE_137, NUM_KEYPOINTS
+from competition.data.video import write_video
+from models.track3.embeddings.face_crops import crop_square, face_box
+from models.track3.embeddings.files import load_chunk_embeddings
 
 torch.set_num_threads(1)
 HEIGHT, WIDTH = 48, 64

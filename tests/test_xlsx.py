@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from competition.errors import DataError
-from competition.xlsx import column_letter, read_openpose_xlsx, write_xlsx
+from competition.core.errors import DataError
+from competition.data.xlsx import column_letter, read_openpose_xlsx, write_xlsx
 
 
 def test_written_sheet_reads_back_the_same_with_openpyxl_and_our_reader(tmp_path):

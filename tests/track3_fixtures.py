@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from competition.keypoints import FACE_137, HEAD_137, LEFT_HAND_137, NUM_KEYPOINTS, RIGHT_HAND_137, TORSO_137
-from competition.labels import NUM_CLASSES
-from competition.probabilities import save_probabilities
-from competition.track3.embeddings import save_chunk_embeddings
+from competition.core.constants import TRACK1_CLASSES
+from competition.core.probabilities import save_probabilities
+from competition.data.keypoints import FACE_137, HEAD_137, LEFT_HAND_137, NUM_KEYPOINTS, RIGHT_HAND_137, TORSO_137
+from models.track3.embeddings.files import save_chunk_embeddings
 
 CHUNK = 16
 FPS = 25
@@ -45,14 +45,14 @@ def make_track3_dataset(root, subjects=24, videos_per_subject=3, shift=1.2, seed
     rng = np.random.default_rng(seed)
     (root / "skeleton").mkdir(parents=True, exist_ok=True)
     # winners make more hand gestures and fewer head and torso ones (see MOVING_PARTS)
-    sign = np.where(np.isin(np.arange(NUM_CLASSES) % 4, (1, 2)), 1.0, -1.0)
-    context_proto, face_proto = rng.normal(0, 1, (NUM_CLASSES + 1, 24)), rng.normal(0, 1, (NUM_CLASSES + 1, 12))
+    sign = np.where(np.isin(np.arange(TRACK1_CLASSES) % 4, (1, 2)), 1.0, -1.0)
+    context_proto, face_proto = rng.normal(0, 1, (TRACK1_CLASSES + 1, 24)), rng.normal(0, 1, (TRACK1_CLASSES + 1, 12))
     template = _template(rng)
     videos, clips, context, face = [], [], {}, {}
     probs = {"train": ([], [], []), "val": ([], [], []), "test": ([], [], [])}
     for subject in range(subjects):
         split = "test" if subject % 5 == 4 else "val" if subject % 10 == 3 else "train"
-        for v in range(videos_per_subject):
+        for _ in range(videos_per_subject):
             video_id = f"{len(videos):04d}"
             win = int(rng.random() < 0.7)
             mix = np.exp(shift * sign * (1 if win else -1))
@@ -61,13 +61,13 @@ def make_track3_dataset(root, subjects=24, videos_per_subject=3, shift=1.2, seed
             for k in range(int(rng.integers(8, 14))):
                 frame += int(rng.integers(2, 10))
                 length = int(rng.integers(16, 40))
-                label = int(rng.choice(NUM_CLASSES, p=mix))
+                label = int(rng.choice(TRACK1_CLASSES, p=mix))
                 rows.append((f"{video_id}_{k}", label, frame, frame + length - 1))
                 timeline.append((label, frame, frame + length - 1))
                 frame += length
             total = frame + 5
             keypoint = np.repeat(template[None], total, axis=0) + rng.normal(0, 1.0, (total, NUM_KEYPOINTS, 2))
-            active = np.full(total, NUM_CLASSES)
+            active = np.full(total, TRACK1_CLASSES)
             for label, start, end in timeline:
                 t = np.arange(end - start + 1) / FPS
                 wave = 25 * np.sin(2 * np.pi * (1 + label // 4 % 3) * t)
@@ -83,7 +83,7 @@ def make_track3_dataset(root, subjects=24, videos_per_subject=3, shift=1.2, seed
                 clip_label = -1 if split == "test" else label
                 clips.append((clip_id, video_id, split, clip_label, -1 if split == "test" else label + 1, start, end,
                               end - start + 1))
-                logits = rng.normal(0, 1, NUM_CLASSES)
+                logits = rng.normal(0, 1, TRACK1_CLASSES)
                 logits[label] += 2.5
                 p = np.exp(logits - logits.max())
                 probs[split][0].append(clip_id)

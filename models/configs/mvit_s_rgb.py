@@ -1,7 +1,7 @@
 # MViTv2-S on RGB clips: 16 frames every 4th, 224 px, AdamW; 4 clips x 3 crops at test.
 _base_ = ['_base_/default_runtime.py', '_base_/prepared_data.py', '_base_/models/mvit_small.py',
           '_base_/schedules/adamw_cosine.py']
-from models.pipelines import video_dataloaders
+from models.components.pipelines import video_dataloaders
 
 modality = 'rgb'
 train_dataloader, val_dataloader, test_dataloader = video_dataloaders(

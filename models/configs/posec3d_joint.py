@@ -2,8 +2,8 @@
 # 64 px test, 10 clips x flip at test, SGD lr 0.05, 24 epochs, dataset repeated 10 times).
 _base_ = ['_base_/default_runtime.py', '_base_/prepared_data.py', '_base_/pose_heatmaps.py',
           '_base_/models/posec3d_slowonly.py', '_base_/schedules/sgd_cosine.py']
-import models.skeleton as skeleton
-from models.pipelines import pose_heatmap_dataloaders
+import models.components.skeleton as skeleton
+from models.components.pipelines import pose_heatmap_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = pose_heatmap_dataloaders(
     {{_base_.data_root}}, {{_base_.joint_heatmap}}, {{_base_.joint_heatmap_test}},

@@ -1,8 +1,8 @@
-# PoseConv3D on heatmaps of the 36 limbs (competition.keypoints.LIMBS_36): MM-Gesture's limb stream,
+# PoseConv3D on heatmaps of the 36 limbs (competition.data.keypoints.LIMBS_36): MM-Gesture's limb stream,
 # same recipe as the joint stream with SGD lr 0.2.
 _base_ = ['posec3d_joint.py']
-import models.skeleton as skeleton
-from models.pipelines import pose_heatmap_dataloaders
+import models.components.skeleton as skeleton
+from models.components.pipelines import pose_heatmap_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = pose_heatmap_dataloaders(
     {{_base_.data_root}}, {{_base_.limb_heatmap}}, {{_base_.limb_heatmap_test}},

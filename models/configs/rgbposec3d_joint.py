@@ -2,8 +2,8 @@
 # `miga predict` writes the fused score and each stream's own ('-rgb', '-pose' probability files).
 _base_ = ['_base_/default_runtime.py', '_base_/prepared_data.py', '_base_/pose_heatmaps.py',
           '_base_/models/rgbposec3d.py']
-import models.skeleton as skeleton
-from models.pipelines import rgbpose_dataloaders
+import models.components.skeleton as skeleton
+from models.components.pipelines import rgbpose_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = rgbpose_dataloaders(
     {{_base_.data_root}}, {{_base_.rgbpose_joint_heatmap}}, rgb_len=8, pose_len=32, resize=256, crop=224,

@@ -1,7 +1,7 @@
 # RGBPoseConv3D on RGB clips and limb heatmaps.
 _base_ = ['rgbposec3d_joint.py']
-import models.skeleton as skeleton
-from models.pipelines import rgbpose_dataloaders
+import models.components.skeleton as skeleton
+from models.components.pipelines import rgbpose_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = rgbpose_dataloaders(
     {{_base_.data_root}}, {{_base_.rgbpose_limb_heatmap}}, rgb_len=8, pose_len=32, resize=256, crop=224,

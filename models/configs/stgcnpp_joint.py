@@ -1,7 +1,7 @@
 # ST-GCN++ on the 36 joints: (x, y, score) normalised by the frame size, 100 frames, 10 clips at test.
 _base_ = ['_base_/default_runtime.py', '_base_/prepared_data.py', '_base_/models/stgcnpp.py',
           '_base_/schedules/sgd_cosine.py']
-from models.pipelines import gcn_dataloaders
+from models.components.pipelines import gcn_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = gcn_dataloaders(
     {{_base_.data_root}}, dict(type='SkeletonFeature', feature='joint'),

@@ -1,6 +1,6 @@
 # Video Swin-T on bring-your-own depth videos (`miga modality depth PREPARED --source DIR`), recipe of swin_t_rgb.py.
 _base_ = ['swin_t_rgb.py']
-from models.pipelines import video_dataloaders
+from models.components.pipelines import video_dataloaders
 
 modality = 'depth'
 train_dataloader, val_dataloader, test_dataloader = video_dataloaders(

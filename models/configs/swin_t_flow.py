@@ -1,7 +1,7 @@
 # Video Swin-T on optical-flow video (`miga modality flow PREPARED`), recipe of swin_t_rgb.py
 # without flipping (a mirrored flow field would need its x channel negated).
 _base_ = ['swin_t_rgb.py']
-from models.pipelines import video_dataloaders
+from models.components.pipelines import video_dataloaders
 
 modality = 'flow'
 train_dataloader, val_dataloader, test_dataloader = video_dataloaders(

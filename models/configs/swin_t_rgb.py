@@ -3,7 +3,7 @@
 # re-initialised when the class count differs).
 _base_ = ['_base_/default_runtime.py', '_base_/prepared_data.py', '_base_/models/swin3d.py',
           '_base_/schedules/adamw_cosine.py']
-from models.pipelines import video_dataloaders
+from models.components.pipelines import video_dataloaders
 
 modality = 'rgb'
 train_dataloader, val_dataloader, test_dataloader = video_dataloaders(

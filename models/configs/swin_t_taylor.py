@@ -1,6 +1,6 @@
 # Video Swin-T on Taylor video (`miga modality taylor PREPARED`), recipe of swin_t_rgb.py.
 _base_ = ['swin_t_rgb.py']
-from models.pipelines import video_dataloaders
+from models.components.pipelines import video_dataloaders
 
 modality = 'taylor'
 train_dataloader, val_dataloader, test_dataloader = video_dataloaders(

@@ -24,12 +24,10 @@ import os
 import timm
 import torch
 import torch.nn.functional as F
-from torch import nn
-
-import competition.compat  # noqa: F401  (before mmaction2)
 from mmaction.models.heads.base import BaseHead
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
+from torch import nn
 
 from models.seed_papers.layers import GatedFusion
 

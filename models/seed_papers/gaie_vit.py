@@ -18,12 +18,11 @@ import os
 
 import torch
 import torch.nn.functional as F
-from torch import nn
-
-import competition.compat  # noqa: F401  (before mmaction2)
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
+from torch import nn
 
+from models.openmmlab import load_checkpoint_file
 from models.seed_papers.layers import DropPath, FeedForward, MultiHeadSelfAttention, sinusoid_position_table
 
 
@@ -194,7 +193,7 @@ def load_videomae_weights(backbone, path):
         raise FileNotFoundError(f"VideoMAE checkpoint {path!r} does not exist; set `pretrained` to a local "
                                 "file (weights cannot be downloaded) or to None to train from scratch")
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        checkpoint = load_checkpoint_file(path)
     except Exception as error:  # torch raises UnpicklingError or RuntimeError for non-tensor content
         raise ValueError(f"{path}: cannot load as a weights-only checkpoint ({error}); re-save just its "
                          "state dict (torch.save(ckpt['model'], 'weights.pth')) where you trust the file"

@@ -1,4 +1,4 @@
-"""Dataloader configs of the seed-paper models, derived from the shared builders in `models.pipelines`.
+"""Dataloader configs of the seed-paper models, derived from the shared builders in `models.components.pipelines`.
 
 CLIP-MG and the token-fusion model read the same RGB + pose samples as RGBPoseConv3D
 (`rgbpose_dataloaders`), but their models also need the keypoints themselves: `repack` ends every pipeline

@@ -16,27 +16,25 @@
 
 Plugs into mmaction2's `MMRecognizer3D` with inputs `imgs` and `keypoint` (GCN layout); see
 `models/configs/seed_papers/token_fusion*.py`. The skeleton backbone's graph may be named
-(`graph_cfg=dict(layout='imigue36')`, see models.skeleton.GRAPH_LAYOUTS).
+(`graph_cfg=dict(layout='imigue36')`, see models.components.skeleton.GRAPH_LAYOUTS).
 """
 import copy
 import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
-
-import competition.compat  # noqa: F401  (before mmaction2)
 from mmaction.models.heads.base import BaseHead
 from mmaction.registry import HOOKS, MODELS
 from mmengine.dist import all_gather, get_world_size
 from mmengine.hooks import Hook
 from mmengine.model import BaseModule, is_model_wrapper
+from torch import nn
 
-from models.skeleton import named_graph_cfg
+from models.components.skeleton import named_graph_cfg
 
 
 def resolve_graph_layout(backbone_cfg):
-    """A copy of a GCN backbone config whose `graph_cfg.layout` may name a layout of models.skeleton."""
+    """A copy of a GCN backbone config whose `graph_cfg.layout` may name a layout of models.components.skeleton."""
     cfg = copy.deepcopy(backbone_cfg)
     if cfg.get("graph_cfg") is not None:
         cfg["graph_cfg"] = copy.deepcopy(named_graph_cfg(cfg["graph_cfg"]))

@@ -1,6 +1,7 @@
 # Runtime shared by every config: mmaction2 scope, hooks, logging, evaluation loops.
 default_scope = 'mmaction'
-custom_imports = dict(imports=['models.datasets', 'models.transforms', 'models.metrics', 'models.backbones'],
+custom_imports = dict(imports=['models.components.datasets', 'models.components.transforms',
+                               'models.components.metrics', 'models.components.backbones'],
                       allow_failed_imports=False)
 
 default_hooks = dict(

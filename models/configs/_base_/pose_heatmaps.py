@@ -1,12 +1,12 @@
 # How keypoints become heatmaps: the one place for the heatmap step of every pose pipeline.
 # `*_test` variants also render the horizontally flipped clip (test-time augmentation).
-# GeneratePoseHeatmaps (models/heatmaps.py) is mmaction2's GeneratePoseTarget, same arguments and output,
+# GeneratePoseHeatmaps (models/components/heatmaps.py) is mmaction2's GeneratePoseTarget, same arguments and output,
 # vectorised. The one switch: heatmaps_on_device = True makes the loader ship keypoints and the model's
 # PoseHeatmapPreprocessor draw them on its device (PoseConv3D configs give it `joint_heatmap`/`limb_heatmap`);
 # False draws them in the data workers. RGBPoseConv3D always draws in the workers.
 _base_ = []
-import models.heatmaps  # registers GeneratePoseHeatmaps and PoseHeatmapPreprocessor
-import models.skeleton as skeleton
+import models.components.heatmaps  # noqa: F401  (registers GeneratePoseHeatmaps and PoseHeatmapPreprocessor)
+import models.components.skeleton as skeleton
 
 heatmaps_on_device = False
 

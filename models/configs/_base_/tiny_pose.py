@@ -1,4 +1,4 @@
-# What the tiny pose configs share besides their clip sizes (models.pipelines.TINY_POSE, TINY_RGBPOSE,
+# What the tiny pose configs share besides their clip sizes (models.components.pipelines.TINY_POSE, TINY_RGBPOSE,
 # TINY_GCN): narrow trunks with one block per stage, one epoch, no best-model tracking. Names are distinct
 # from the full configs' keys so that a tiny config can list this file beside its full config.
 tiny_posec3d_model = dict(backbone=dict(base_channels=4, stage_blocks=(1, 1, 1)), cls_head=dict(in_channels=64))

@@ -1,5 +1,5 @@
 # What the tiny video configs (tiny/swin_*.py, tiny/mvit_s_rgb.py) share besides their clip sizes
-# (models.pipelines.TINY_VIDEO): a two-stage Swin of width 16, one epoch, no best-model tracking. Names are
+# (models.components.pipelines.TINY_VIDEO): a two-stage Swin of width 16, one epoch, no best-model tracking. Names are
 # distinct from the full configs' keys so that a tiny config can list this file beside its full config.
 tiny_swin_model = dict(
     backbone=dict(arch=dict(_delete_=True, embed_dims=16, depths=[1, 1], num_heads=[1, 2]), out_indices=(1, ),

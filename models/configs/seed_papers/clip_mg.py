@@ -4,12 +4,13 @@
 #   miga train seed_papers/clip_mg --cfg-options model.backbone.pretrained=/path/to/clip_vit_b16.bin
 _base_ = ['../_base_/default_runtime.py', '../_base_/prepared_data.py', '../_base_/pose_heatmaps.py',
           '../_base_/schedules/adamw_cosine.py']
-import models.skeleton as skeleton
-from models.pipelines import rgbpose_dataloaders
+import models.components.skeleton as skeleton
+from models.components.pipelines import rgbpose_dataloaders
 from models.seed_papers.clip_mg import CLIP_MEAN, CLIP_STD
 from models.seed_papers.loaders import CLIP_MG_INPUTS, repack
 
-custom_imports = dict(imports=['models.datasets', 'models.transforms', 'models.seed_papers.clip_mg'],
+custom_imports = dict(imports=['models.components.datasets', 'models.components.transforms',
+                               'models.seed_papers.clip_mg'],
                       allow_failed_imports=False)
 model = dict(
     type='MMRecognizer3D',

@@ -3,9 +3,10 @@
 # VideoMAE initialisation from a local checkpoint:
 #   miga train seed_papers/gaie_vit_b --cfg-options model.backbone.pretrained=/path/to/videomae_vit_b.pth
 _base_ = ['../_base_/default_runtime.py', '../_base_/prepared_data.py', '../_base_/schedules/adamw_cosine.py']
-from models.pipelines import video_dataloaders, video_preprocessor
+from models.components.pipelines import video_dataloaders, video_preprocessor
 
-custom_imports = dict(imports=['models.datasets', 'models.transforms', 'models.seed_papers.gaie_vit'],
+custom_imports = dict(imports=['models.components.datasets', 'models.components.transforms',
+                               'models.seed_papers.gaie_vit'],
                       allow_failed_imports=False)
 modality = 'rgb'
 model = dict(

@@ -3,11 +3,12 @@
 # memory bank of 50 confident embeddings per class refines the embedding from epoch 10 on (alpha 0 -> 1).
 # MViT weights from a local file: --cfg-options model.backbone.rgb_backbone.pretrained=/path/to/mvit_s.pth
 _base_ = ['../_base_/default_runtime.py', '../_base_/prepared_data.py', '../_base_/schedules/adamw_cosine.py']
-import models.skeleton as skeleton
-from models.pipelines import RGB_MEAN, RGB_STD, rgbpose_dataloaders
+import models.components.skeleton as skeleton
+from models.components.pipelines import RGB_MEAN, RGB_STD, rgbpose_dataloaders
 from models.seed_papers.loaders import GCN_STEPS, TOKEN_FUSION_INPUTS, repack
 
-custom_imports = dict(imports=['models.datasets', 'models.transforms', 'models.seed_papers.token_fusion'],
+custom_imports = dict(imports=['models.components.datasets', 'models.components.transforms',
+                               'models.seed_papers.token_fusion'],
                       allow_failed_imports=False)
 # No heatmaps here: the step in their place scales keypoints to [-1, 1] of the final frame for the GCN.
 normalize_keypoints = dict(type='PreNormalize2D')

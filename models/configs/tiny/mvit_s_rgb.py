@@ -1,6 +1,6 @@
-# Tiny MViTv2 on RGB: ../mvit_s_rgb.py with models.pipelines.TINY_VIDEO sizes and two layers of width 16.
+# Tiny MViTv2 on RGB: ../mvit_s_rgb.py with models.components.pipelines.TINY_VIDEO sizes and two layers of width 16.
 _base_ = ['../mvit_s_rgb.py', '../_base_/tiny_video.py']
-from models.pipelines import TINY_VIDEO, video_dataloaders
+from models.components.pipelines import TINY_VIDEO, video_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = video_dataloaders(
     {{_base_.data_root}}, 'rgb', **TINY_VIDEO)

@@ -1,8 +1,8 @@
-# Tiny RGBPoseConv3D joint: ../rgbposec3d_joint.py with models.pipelines.TINY_RGBPOSE sizes (4 RGB / 16 pose
+# Tiny RGBPoseConv3D joint: ../rgbposec3d_joint.py with models.components.pipelines.TINY_RGBPOSE sizes (4 RGB / 16 pose
 # frames, 32 px) and one block per stage.
 _base_ = ['../rgbposec3d_joint.py', '../_base_/tiny_pose.py']
-import models.skeleton as skeleton
-from models.pipelines import TINY_RGBPOSE, rgbpose_dataloaders
+import models.components.skeleton as skeleton
+from models.components.pipelines import TINY_RGBPOSE, rgbpose_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = rgbpose_dataloaders(
     {{_base_.data_root}}, {{_base_.rgbpose_joint_heatmap}}, **TINY_RGBPOSE, left_kp=skeleton.LEFT_KP_36,

@@ -1,7 +1,7 @@
 # Tiny ST-GCN++ bone: ../stgcnpp_bone.py at the size of tiny/stgcnpp_joint.py.
 _base_ = ['../stgcnpp_bone.py', '../_base_/tiny_pose.py']
-import models.skeleton as skeleton
-from models.pipelines import TINY_GCN, gcn_dataloaders
+import models.components.skeleton as skeleton
+from models.components.pipelines import TINY_GCN, gcn_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = gcn_dataloaders(
     {{_base_.data_root}}, dict(type='SkeletonFeature', feature='bone', parents=skeleton.BONE_PARENTS_36),

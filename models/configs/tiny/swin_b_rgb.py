@@ -1,6 +1,6 @@
-# Tiny Video Swin (b) on rgb: ../swin_b_rgb.py with models.pipelines.TINY_VIDEO sizes.
+# Tiny Video Swin (b) on rgb: ../swin_b_rgb.py with models.components.pipelines.TINY_VIDEO sizes.
 _base_ = ['../swin_b_rgb.py', '../_base_/tiny_video.py']
-from models.pipelines import TINY_VIDEO, video_dataloaders
+from models.components.pipelines import TINY_VIDEO, video_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = video_dataloaders(
     {{_base_.data_root}}, 'rgb', **TINY_VIDEO)

@@ -1,6 +1,6 @@
-# Tiny Video Swin (t) on flow: ../swin_t_flow.py with models.pipelines.TINY_VIDEO sizes.
+# Tiny Video Swin (t) on flow: ../swin_t_flow.py with models.components.pipelines.TINY_VIDEO sizes.
 _base_ = ['../swin_t_flow.py', '../_base_/tiny_video.py']
-from models.pipelines import TINY_VIDEO, video_dataloaders
+from models.components.pipelines import TINY_VIDEO, video_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = video_dataloaders(
     {{_base_.data_root}}, 'flow', **TINY_VIDEO, flip_ratio=0)

@@ -1,4 +1,4 @@
-# ST-GCN++ on the 36-keypoint graph ('imigue36' = models.skeleton.GCN_LAYOUT_36), one person, (x, y, score).
+# ST-GCN++ on the 36-keypoint graph ('imigue36' = models.components.skeleton.GCN_LAYOUT_36), one person, (x, y, score).
 model = dict(
     type='RecognizerGCN',
     backbone=dict(

@@ -1,8 +1,8 @@
 # Tiny CLIP-MG: ../clip_mg.py with 4 RGB frames / 8 pose frames, 32 px, 8 px patches, four blocks of width 32
 # (two frozen) and narrow pose stages.
 _base_ = ['../clip_mg.py']
-import models.skeleton as skeleton
-from models.pipelines import rgbpose_dataloaders
+import models.components.skeleton as skeleton
+from models.components.pipelines import rgbpose_dataloaders
 from models.seed_papers.loaders import CLIP_MG_INPUTS, repack
 
 train_dataloader, val_dataloader, test_dataloader = repack(rgbpose_dataloaders(

@@ -1,6 +1,6 @@
 # Tiny GAIE ViT: ../gaie_vit_b.py with 8 frames, 32 px, 8 px patches, width 32, four blocks, GAIE after 2 and 3.
 _base_ = ['../gaie_vit_b.py']
-from models.pipelines import video_dataloaders
+from models.components.pipelines import video_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = video_dataloaders(
     {{_base_.data_root}}, 'rgb', clip_len=8, frame_interval=1, resize=40, crop=32, test_clips=2,

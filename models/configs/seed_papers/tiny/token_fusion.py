@@ -1,8 +1,8 @@
 # Tiny token fusion: ../token_fusion.py with 8 RGB / 16 pose frames, 32 px, a two-layer MViT of width 16, a
 # three-stage AAGCN of width 8, and refinement from the second epoch on.
 _base_ = ['../token_fusion.py']
-import models.skeleton as skeleton
-from models.pipelines import rgbpose_dataloaders
+import models.components.skeleton as skeleton
+from models.components.pipelines import rgbpose_dataloaders
 from models.seed_papers.loaders import GCN_STEPS, TOKEN_FUSION_INPUTS, repack
 
 train_dataloader, val_dataloader, test_dataloader = repack(rgbpose_dataloaders(

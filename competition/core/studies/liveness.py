@@ -1,0 +1,167 @@
+"""Which running trials of a shared study still have a live worker; the others are failed and retried once.
+
+A worker marks each trial it runs with its owner: host, boot, process id and process start time, the moment
+it took the trial and whether it records heartbeats. Where several workers may share the study (`shared`:
+more than one worker process, a database URL that other machines may open, or MIGA_WORKER_RANK set) a thread
+also records a heartbeat every `interval` seconds while the trial runs. A RUNNING trial is dead when
+
+- its owner ran on this machine and that process no longer exists (found at once), or
+- its owner records heartbeats and the last one is older than `grace` seconds (a worker on another machine).
+
+A dead trial is told FAIL and its parameters are enqueued once more (a retry that dies too is not retried
+again). Everything goes through Optuna's public API: trial user attributes, `Study.tell` with a trial
+number and `Study.enqueue_trial`. Heartbeats from several machines compare their clocks: keep them in sync
+(NTP), or raise the grace period.
+
+Settings: MIGA_HEARTBEAT_INTERVAL (seconds, default 10) and MIGA_HEARTBEAT_GRACE (default 3 intervals).
+"""
+import os
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from competition.core.errors import DataError
+
+OWNER_ATTR = "miga:owner"
+HEARTBEAT_ATTR = "miga:heartbeat"
+RETRY_ATTR = "miga:retry_of"
+
+
+def heartbeat_settings():
+    """(interval, grace) in whole seconds, from MIGA_HEARTBEAT_INTERVAL and MIGA_HEARTBEAT_GRACE."""
+    values = {}
+    for name, default in (("MIGA_HEARTBEAT_INTERVAL", "10"), ("MIGA_HEARTBEAT_GRACE", None)):
+        text = os.environ.get(name, default)
+        if text is None:
+            continue
+        try:
+            values[name] = int(text)
+        except ValueError:
+            raise DataError(name, f"must be a whole number of seconds, got {text!r}") from None
+        if values[name] < 1:
+            raise DataError(name, f"must be at least 1 second, got {text!r}")
+    interval = values["MIGA_HEARTBEAT_INTERVAL"]
+    grace = values.get("MIGA_HEARTBEAT_GRACE", 3 * interval)
+    if grace <= interval:
+        raise DataError("MIGA_HEARTBEAT_GRACE", f"must exceed the heartbeat interval ({interval} s), got {grace}")
+    return interval, grace
+
+
+def _boot_id():
+    path = Path("/proc/sys/kernel/random/boot_id")
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
+
+
+def _process_start(pid):
+    """The start time of process `pid` in clock ticks since boot (Linux), "" where /proc cannot tell, None
+    when no such process runs (a zombie, killed but not yet reaped by its parent, runs no more)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None if Path("/proc/self/stat").exists() else _exists_elsewhere(pid)
+    except OSError:
+        return ""
+    fields = stat.rsplit(")", 1)[1].split()  # the command name before ")" may hold spaces
+    return None if fields[0] in ("Z", "X") else fields[19]  # fields 3 (state) and 22 (start time)
+
+
+def _exists_elsewhere(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return ""
+
+
+def this_process():
+    """The owner record of trials this process runs (without the time and heartbeat flag)."""
+    return {"host": socket.gethostname(), "boot": _boot_id(), "pid": os.getpid(),
+            "start": _process_start(os.getpid()) or ""}
+
+
+def _owner_alive(owner, here):
+    """False when the owner ran on this machine and its process is gone; None when this machine cannot tell."""
+    if owner.get("host") != here["host"] or owner.get("boot") != here["boot"]:
+        return None
+    start = _process_start(int(owner["pid"]))
+    if start is None:
+        return False
+    return not (start and owner.get("start") and start != owner["start"])  # a reused pid is another process
+
+
+def is_dead(trial, now=None, here=None, grace=None):
+    """Whether a RUNNING trial (FrozenTrial) belongs to a worker that is gone (see the module docstring)."""
+    owner = trial.user_attrs.get(OWNER_ATTR)
+    if not isinstance(owner, dict):
+        return False  # not taken by a miga worker (or not marked yet): leave it alone
+    if _owner_alive(owner, here or this_process()) is False:
+        return True
+    if not owner.get("beats"):
+        return False
+    if grace is None:
+        grace = heartbeat_settings()[1]
+    last = max(float(owner.get("time", 0)), float(trial.user_attrs.get(HEARTBEAT_ATTR, 0)))
+    return (now or time.time()) - last > grace
+
+
+def fail_stale_trials(study):
+    """Tell FAIL to the study's running trials whose worker is dead and enqueue their parameters once more.
+
+    Returns the numbers of the trials failed here. Several workers may look at once: a trial another worker
+    failed (or finished) first is skipped, so each dead trial is retried once.
+    """
+    import optuna
+    from optuna.trial import TrialState
+
+    here, now, grace = this_process(), time.time(), heartbeat_settings()[1]
+    failed = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if not is_dead(trial, now, here, grace):
+            continue
+        try:
+            study.tell(trial.number, state=TrialState.FAIL)
+        except (ValueError, RuntimeError, optuna.exceptions.UpdateFinishedTrialError):
+            continue  # finished meanwhile, by its worker or by another one that saw it dead
+        failed.append(trial.number)
+        if RETRY_ATTR not in trial.user_attrs:
+            study.enqueue_trial(trial.params, user_attrs={RETRY_ATTR: trial.number})
+    return failed
+
+
+def is_shared(url, workers):
+    """Whether other processes may run trials of the same studies (and heartbeats are worth their writes)."""
+    return workers > 1 or "://" in str(url) or os.environ.get("MIGA_WORKER_RANK", "0") not in ("", "0")
+
+
+@contextmanager
+def keep_alive(trials, shared=True):
+    """Mark `trials` (live optuna Trials) as this process's while the block runs; with `shared`, beat too."""
+    trials = list(trials) if isinstance(trials, (list, tuple)) else [trials]
+    interval = heartbeat_settings()[0] if shared else 0
+    owner = {**this_process(), "time": time.time(), "beats": bool(shared)}
+    for trial in trials:
+        trial.set_user_attr(OWNER_ATTR, owner)
+    if not shared or not trials:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat():
+        while not stop.wait(interval):
+            for trial in trials:
+                trial.set_user_attr(HEARTBEAT_ATTR, time.time())
+
+    thread = threading.Thread(target=beat, daemon=True, name="miga-heartbeat")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

@@ -1,0 +1,106 @@
+"""Loading our mmaction2 configs: the repair layer first, options merged, the data root set everywhere.
+
+Configs live in `models/configs/` (tiny variants in `models/configs/tiny/`). Each dataset dict carries the
+prepared dataset's root; `load_config` copies the config's top-level `data_root` (from `MIGA_DATA`, the
+config, `--cfg-options data_root=...` or the `data_root` argument) into all of them, so that the root is
+set in one place.
+"""
+from pathlib import Path
+
+from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for the CLI)
+
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
+LOADERS = ("train_dataloader", "val_dataloader", "test_dataloader")
+# The arguments of a heatmap step that decide what it draws.
+HEATMAP_DRAWING_ARGS = ("sigma", "with_kp", "with_limb", "skeletons", "scaling")
+
+
+def config_path(name_or_path):
+    """A config file from a path, or from a name in models/configs (`posec3d_joint`, `tiny/posec3d_joint`)."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    named = CONFIG_DIR / (str(name_or_path) if str(name_or_path).endswith(".py") else f"{name_or_path}.py")
+    if named.is_file():
+        return named
+    from competition.core.errors import DataError
+    raise DataError(name_or_path, f"no such config file; give a path or a name under {CONFIG_DIR} "
+                                  f"(e.g. posec3d_joint, tiny/posec3d_joint)")
+
+
+def all_configs(tiny=False):
+    """Every full config (or every tiny one) shipped in models/configs."""
+    folder = CONFIG_DIR / "tiny" if tiny else CONFIG_DIR
+    return sorted(folder.glob("*.py"))
+
+
+def datasets_of(loader_cfg):
+    """The dataset dicts inside a dataloader config, through wrappers such as RepeatDataset."""
+    dataset = loader_cfg.get("dataset") if loader_cfg else None
+    while dataset is not None:
+        yield dataset
+        dataset = dataset.get("dataset")
+
+
+def leaf_dataset(loader_cfg):
+    return list(datasets_of(loader_cfg))[-1]
+
+
+def load_config(path, cfg_options=None, data_root=None):
+    cfg = Config.fromfile(str(config_path(path)))
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if data_root is not None:
+        cfg.data_root = str(data_root)
+    if "data_root" in cfg:
+        for loader in LOADERS:
+            for dataset in datasets_of(cfg.get(loader)):
+                if "data_root" in dataset:
+                    dataset.data_root = cfg.data_root
+    return cfg
+
+
+def set_split(dataset_cfg, split):
+    """Point a leaf dataset at another split: `split` for pose datasets, the list file for video datasets."""
+    if "split" in dataset_cfg:
+        dataset_cfg.split = split
+    else:
+        ann = Path(dataset_cfg.ann_file)
+        dataset_cfg.ann_file = str(ann.with_name(f"{split}{ann.suffix}"))
+    return dataset_cfg
+
+
+def set_heatmap_rendering(cfg, on_device):
+    """Switch a loaded config between drawing heatmaps in the data workers and on the model's device.
+
+    The same switch as `heatmaps_on_device` in models/configs/_base_/pose_heatmaps.py, for one loaded config:
+    sets `on_device` on every heatmap step (GeneratePoseTarget becomes GeneratePoseHeatmaps) of the train,
+    val and test pipelines and makes the model's data preprocessor a PoseHeatmapPreprocessor given that step.
+    Pipelines with RGB besides heatmaps (RGBPoseConv3D) keep drawing in the workers. Returns the number of
+    steps switched.
+    """
+    steps = []
+    for loader in LOADERS:
+        if cfg.get(loader):
+            pipeline = leaf_dataset(cfg[loader]).get("pipeline", [])
+            if not any(step.get("type") == "PackActionInputs" and step.get("collect_keys") for step in pipeline):
+                steps += [step for step in pipeline if step.get("type") in ("GeneratePoseTarget",
+                                                                             "GeneratePoseHeatmaps")]
+    if not steps:
+        return 0
+    preprocessor = cfg.model.get("data_preprocessor") or {}
+    if preprocessor.get("type") not in (None, "ActionDataPreprocessor", "PoseHeatmapPreprocessor"):
+        raise ValueError(f"heatmaps on the device need PoseHeatmapPreprocessor; this model uses "
+                         f"{preprocessor.get('type')}")
+    drawing = {repr({k: v for k, v in step.items() if k in HEATMAP_DRAWING_ARGS}) for step in steps}
+    if len(drawing) > 1:
+        raise ValueError("the heatmap steps of the pipelines draw differently (sigma, with_kp, with_limb, "
+                         "skeletons or scaling differ); one PoseHeatmapPreprocessor cannot draw for all of them")
+    for step in steps:
+        step["type"] = "GeneratePoseHeatmaps"
+        step["on_device"] = bool(on_device)
+    # A step with `double` names the left/right pairs the preprocessor mirrors with.
+    mirroring = [step for step in steps if step.get("double")]
+    heatmap = dict((mirroring or steps)[0], double=False)
+    cfg.model.data_preprocessor = dict(preprocessor, type="PoseHeatmapPreprocessor", heatmap=heatmap)
+    return len(steps)

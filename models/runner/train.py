@@ -1,0 +1,65 @@
+"""Train an mmaction2 config through the toolkit's Runner: one process, or one per GPU under torchrun
+(models.runner.distributed). The batch size in the config is per GPU.
+"""
+from pathlib import Path
+
+from competition.core.errors import DataError
+
+DEFAULT_WORK_ROOT = Path("work_dirs")
+
+
+def work_dir_for(config_path):
+    path = Path(config_path)
+    name = f"{path.parent.name}_{path.stem}" if path.parent.name == "tiny" else path.stem
+    return DEFAULT_WORK_ROOT / name
+
+
+def prepare_config(config, *, work_dir=None, data_root=None, resume=False, load_from=None, amp="auto",
+                   launcher="none", seed=None, cfg_options=None):
+    """The mmengine Config for a training run (see `add_arguments` for the meaning of each option)."""
+    import torch
+
+    from models.runner.config import config_path, load_config
+    from models.runner.distributed import configure_launcher
+
+    path = config_path(config)
+    cfg = load_config(path, cfg_options=cfg_options, data_root=data_root)
+    cfg.work_dir = str(work_dir or cfg.get("work_dir") or work_dir_for(path))
+    configure_launcher(cfg, launcher)
+    cfg.resume = bool(resume)
+    if seed is not None:
+        cfg.randomness = dict(seed=seed)
+    if amp == "on" or (amp == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise DataError(path, "--amp on needs a GPU; none is visible")
+        cfg.optim_wrapper.type = "AmpOptimWrapper"
+        cfg.optim_wrapper.setdefault("loss_scale", "dynamic")
+    if load_from is not None:
+        if resume:
+            raise DataError(load_from, "--load-from starts a new training; --resume continues one. Give one.")
+        from models.runner.transfer import transfer_checkpoint
+        cfg.load_from = str(transfer_checkpoint(load_from, cfg, Path(cfg.work_dir)))
+    return cfg
+
+
+def train(cfg):
+    """Run the training described by `cfg`; returns the Runner (its work_dir holds the checkpoints)."""
+    from models.runner.distributed import init_process_group
+    from models.runner.runner import build_runner
+
+    _check_data(cfg)
+    init_process_group(cfg)
+    runner = build_runner(cfg)
+    runner.train()
+    return runner
+
+
+def _check_data(cfg):
+    from models.runner.config import leaf_dataset
+
+    dataset = leaf_dataset(cfg.train_dataloader)
+    ann = Path(dataset.get("data_root", "")) / dataset.ann_file
+    if not ann.exists():
+        raise DataError(ann, "the training annotations are missing: is the prepared dataset there? Set it with "
+                             "--data-root, MIGA_DATA or --cfg-options data_root=... (docs/prepared-dataset.md); "
+                             "Taylor/flow/depth videos come from `miga modality`")
