@@ -104,7 +104,8 @@ def test_classes_are_learnable_from_the_keypoints():
     features, labels, subjects = [], [], []
     for subject in range(8):
         entry = dict(video_id=f"{subject:04d}", split="train", subject=f"S{subject:03d}", win=None)
-        clips, rows, _ = make_video(config, entry, seed=subject)
+        video = make_video(config, entry, seed=subject)
+        clips, rows = video.clips, video.rows
         for label, start, end in clips:
             features.append(motion_features(rows, start, end))
             labels.append(label)
@@ -120,7 +121,9 @@ def test_classes_are_learnable_from_the_keypoints():
 def test_rgb_frames_draw_the_moving_body():
     config = SynthConfig(height=72, width=128, class_power=0, clips_per_video=(4, 4))
     entry = dict(video_id="0001", split="train", subject="S001", win=None)
-    clips, rows, frames = make_video(config, entry, seed=1)
+    video = make_video(config, entry, seed=1)
+    clips, rows = video.clips, video.rows
+    frames = np.concatenate([chunk.copy() for chunk in video.frames(chunk=7)])
     assert frames.shape == (len(rows), 72, 128, 3) and frames.dtype == np.uint8
     motion = np.abs(np.diff(frames.astype(np.int16), axis=0)).mean(axis=(1, 2, 3))
     in_clip = np.zeros(len(rows) - 1, bool)
@@ -129,6 +132,6 @@ def test_rgb_frames_draw_the_moving_body():
     assert motion[in_clip].mean() > motion[~in_clip].mean()
 
 
-def test_too_few_videos_is_refused(tmp_path):
+def test_too_few_videos_is_refused():
     with pytest.raises(ValueError, match="at least 3"):
-        synthesize(tmp_path, SynthConfig(videos=2), progress=False)
+        SynthConfig(videos=2)

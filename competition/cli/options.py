@@ -15,3 +15,19 @@ def add_format_source(parser, required=False):
     source.add_argument("--ids", metavar="LIST", help="test ids: iMiGUE_test_clips_list.txt (`<id>.mp4 <label>`), "
                                                        "one id per line, or a JSON list")
     source.add_argument("--sample", metavar="CSV", help="the competition's sample_submission.csv")
+
+
+def at_least(minimum):
+    """An argparse type: an integer no smaller than `minimum` (argparse reports anything else, exit 2)."""
+    import argparse
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
