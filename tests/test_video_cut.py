@@ -5,8 +5,16 @@ import numpy as np
 import pytest
 
 from competition.core.errors import DataError
-from competition.data.video import (CLIP_ENCODING, SCALING, VideoWriter, cut_clips, frame_index,
-                                    frames_to_decode, plan_runs, read_frames)
+from competition.data.video import (
+    CLIP_ENCODING,
+    SCALING,
+    VideoWriter,
+    cut_clips,
+    frame_index,
+    frames_to_decode,
+    plan_runs,
+    read_frames,
+)
 
 FRAMES, HEIGHT, WIDTH, KEYINT = 240, 96, 160, 25
 BITS, BLOCK_H, BLOCK_W = 8, 24, WIDTH // 8  # the frame number, as 8 black or white blocks along the top
