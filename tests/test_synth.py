@@ -1,6 +1,9 @@
 """The synthetic download has the exact raw layout and is worth learning from."""
 import csv
 import filecmp
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -11,6 +14,7 @@ from competition.data import layout
 from competition.data.labels import RAW_CLASSES, TRAIN_CLASS_COUNTS
 from competition.data.synth import SynthConfig, class_probabilities, make_video, synthesize, track3_class_shift
 from competition.data.xlsx import read_openpose_xlsx
+from tests.conftest import REPO
 
 
 def plan_of(raw):
@@ -135,3 +139,29 @@ def test_rgb_frames_draw_the_moving_body():
 def test_too_few_videos_is_refused():
     with pytest.raises(ValueError, match="at least 3"):
         SynthConfig(videos=2)
+
+
+PEAK_RSS = """
+import resource, sys
+from competition.data.synth import SynthConfig, write_video_files
+config = SynthConfig.full_scale(videos=3, clips_per_video=({n}, {n}), clip_frames=(20, 20), gap_frames=(20, 21))
+entry = dict(video_id="0001", split="train", subject="S000", win=True)
+print(write_video_files(sys.argv[1], config, entry, seed=0)[2], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux")
+def test_a_full_scale_video_is_written_in_memory_that_does_not_grow_with_its_length(tmp_path):
+    """720×1280 frames are 2.6 MiB each: held whole, 260 frames would need 530 MiB more than 60. Streamed, the
+    peak stays under the stated 0.5 GiB a job (about 0.2 GiB here) and the longer video costs only its skeleton
+    rows (~10 KB a frame)."""
+    peaks = {}
+    for clips in (1, 6):
+        result = subprocess.run([sys.executable, "-c", PEAK_RSS.format(n=clips), str(tmp_path / str(clips))],
+                                capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        frames, kib = map(int, result.stdout.split())
+        peaks[frames] = kib / 1024
+    (short, short_peak), (long, long_peak) = sorted(peaks.items())
+    assert (short, long) == (60, 260)
+    assert long_peak < 512, peaks
+    assert long_peak - short_peak < 0.1 * (long - short) * 720 * 1280 * 3 / 2 ** 20, peaks  # < a tenth of the pixels

@@ -9,7 +9,9 @@ from competition.data.video import (
     CLIP_ENCODING,
     SCALING,
     VideoWriter,
+    clip_frames,
     cut_clips,
+    decode_run,
     frame_index,
     frames_to_decode,
     plan_runs,
@@ -128,6 +130,18 @@ def test_runs_seek_over_long_gaps_and_decode_on_over_short_ones(source):
     runs = plan_runs([(30, 40), (45, 60), (200, 210)], index)
     assert [(r.seek_to, r.end, r.clips) for r in runs] == [(25, 60, [0, 1]), (200, 210, [2])]
     assert frames_to_decode(runs) == (60 - 25 + 1) + (210 - 200 + 1)
+
+
+def test_non_reference_frames_before_a_clip_are_not_decoded(source):
+    index = frame_index(source)
+    segments = [(K + 20, K + 24)]
+    [run] = plan_runs(segments, index)
+    with av.open(str(source)) as container:
+        stream = container.streams.video[0]
+        delivered = [n for n, _ in decode_run(container, stream, index, run, clip_frames(segments, FRAMES))]
+    assert delivered[-5:] == list(range(K + 20, K + 25))  # every clip frame, in order
+    lead_in = [n for n in delivered if n < K + 20]
+    assert lead_in[0] == K and len(lead_in) < 20 * 0.75  # non-reference B-frames dropped (every other frame here)
 
 
 def test_a_clip_past_the_end_names_the_video(source, tmp_path):

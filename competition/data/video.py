@@ -251,12 +251,48 @@ def frames_to_decode(runs):
     return sum(run.end - run.seek_to + 1 for run in runs)
 
 
+def clip_frames(segments, frames):
+    """Boolean mask [frames] of the frames inside any segment."""
+    mask = np.zeros(frames, bool)
+    for start, end in segments:
+        mask[start:end + 1] = True
+    return mask
+
+
+def decode_run(container, stream, index, run, in_clip):
+    """Yield (frame number, frame) from the run's keyframe to its last frame, in display order.
+
+    Outside the clips (`in_clip`), the decoder drops frames that no other frame refers to (FFmpeg's
+    skip_frame=NONREF, set per packet, which its frame threads take with the packet): they are neither
+    wanted nor needed, and in a stream with B-frames they are about half of the frames before a clip.
+    """
+    container.seek(int(index.pts[run.seek_to]), stream=stream, backward=True, any_frame=False)
+    context, skipping = stream.codec_context, None
+    try:
+        for packet in container.demux(stream):
+            number = index.number(packet.pts) if packet.pts is not None else None
+            skip = number is not None and not in_clip[number]
+            if skip is not skipping:
+                context.skip_frame = "NONREF" if skip else "DEFAULT"
+                skipping = skip
+            for frame in packet.decode():
+                number = index.number(frame.pts)
+                if number is None or number < run.seek_to:
+                    continue  # before the run (a seek may land early), or leading pictures of an open GOP
+                yield number, frame
+                if number >= run.end:
+                    return
+    finally:
+        context.skip_frame = "DEFAULT"
+
+
 def cut_clips(path, segments, outputs, short_side=None, threads=0, index=None, encoding=CLIP_ENCODING):
     """Write frames start..end (inclusive, 0-based) of the long video to each output.
 
     Segments may overlap and come in any order. Each run of nearby segments (plan_runs) is decoded once,
-    from the keyframe before it; `threads` (0 = FFmpeg's choice) go to the decoder and the scaler. A frame
-    is identified by its timestamp, so the result does not depend on where a seek lands. Raises DataError
+    from the keyframe before it (decode_run); `threads` (0 = FFmpeg's choice) go to the decoder, the scaler
+    and the encoder. A frame is identified by its timestamp, so the result does not depend on where a seek
+    lands, and a clip frame the decoder does not deliver is an error, never a shifted clip. Raises DataError
     naming the video if it ends before a segment does or cannot be decoded; finished outputs stay (they are
     complete), unfinished ones are removed.
     """
@@ -267,14 +303,14 @@ def cut_clips(path, segments, outputs, short_side=None, threads=0, index=None, e
     if any(start < 0 or end < start for start, end in segments):
         raise ValueError(f"segments must satisfy 0 <= start <= end, got {segments}")
     height, width = scaled_size(index.height, index.width, short_side)
-    runs = plan_runs(segments, index)
+    in_clip = clip_frames(segments, index.frames)
     with _open(path) as container:
         stream = _video_stream(container, path)
         stream.thread_type = "AUTO"
         stream.thread_count = threads
         cutter = _Cutter(path, index, segments, outputs, (height, width), threads, encoding)
-        for run in runs:
-            cutter.cut(container, stream, run)
+        for run in plan_runs(segments, index):
+            cutter.cut(container, stream, run, in_clip)
 
 
 class _Cutter:
@@ -287,21 +323,18 @@ class _Cutter:
         self.size, self.threads, self.encoding = size, threads, encoding
         self.reformatter = VideoReformatter()
 
-    def cut(self, container, stream, run):
-        writers = {}
+    def cut(self, container, stream, run, in_clip):
+        writers, upcoming = {}, {}  # open clip -> its writer, and the frame it needs next
         pending = sorted(run.clips, key=lambda i: self.segments[i][0])
-        expected = run.seek_to
+        number = run.seek_to
         try:
             try:
-                container.seek(int(self.index.pts[run.seek_to]), stream=stream, backward=True, any_frame=False)
-                for frame in container.decode(stream):
-                    number = self.index.number(frame.pts)
-                    if number is None or number < expected:
-                        continue  # frames before the run (a seek may land early), or leading pictures
-                    if number > expected and (writers or pending and self.segments[pending[0]][0] < number):
-                        raise DataError(self.path, f"frame {expected} could not be decoded "
+                for number, frame in decode_run(container, stream, self.index, run, in_clip):
+                    missing = [upcoming[i] for i in writers if upcoming[i] != number]
+                    missing += [self.segments[i][0] for i in pending if self.segments[i][0] < number]
+                    if missing:
+                        raise DataError(self.path, f"frame {min(missing)} could not be decoded "
                                                    f"(the decoder went on at frame {number})")
-                    expected = number + 1
                     while pending and self.segments[pending[0]][0] == number:
                         i = pending.pop(0)
                         writers[i] = self._writer(i)
@@ -309,14 +342,13 @@ class _Cutter:
                         picture = self._scale(frame)
                         for i in list(writers):
                             writers[i].write(picture)
+                            upcoming[i] = number + 1
                             if self.segments[i][1] == number:
                                 writers.pop(i).close()
-                    if number >= run.end:
-                        break
             except _av_error_types() as error:
-                raise DataError(self.path, f"cannot decode the video near frame {expected} ({error})") from error
+                raise DataError(self.path, f"cannot decode the video near frame {number} ({error})") from error
             if writers or pending:
-                raise DataError(self.path, f"the video's frames end at frame {expected - 1} although it has "
+                raise DataError(self.path, f"the video's frames end at frame {number} although it has "
                                            f"{self.index.frames} (frames missing or undecodable)")
         except BaseException as error:
             for writer in writers.values():
