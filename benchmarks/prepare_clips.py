@@ -172,12 +172,6 @@ def clip_error(video, folder, clips=3):
     return error.mean(), 10 * np.log10(255 ** 2 / (error ** 2).mean())
 
 
-def timed(function, *args):
-    start = time.perf_counter()
-    result = function(*args)
-    return time.perf_counter() - start, result
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--raw", help="a full-scale synthetic download (`miga synth OUT --full-scale`); "
@@ -213,7 +207,9 @@ def main():
             folder = work / name.split()[0]
             for v in range(len(videos)):
                 (folder / str(v)).mkdir(parents=True, exist_ok=True)
-            seconds, decoded = timed(function, folder)
+            start = time.perf_counter()
+            decoded = function(folder)
+            seconds = time.perf_counter() - start
             rows[name] = (seconds, decoded, note)
             print(f"  {name}: {seconds:.1f} s", flush=True)
             return folder
@@ -243,6 +239,9 @@ def main():
                     shutil.copytree(source, layout.skeleton_dir(subset, split, source.name))
                     layout.rgb_video(subset, split, source.name).parent.mkdir(parents=True, exist_ok=True)
                     os.symlink(video["path"], layout.rgb_video(subset, split, source.name))
+        for name in layout.TRACK3_LABELS.values():
+            if (raw / name).is_file():
+                shutil.copyfile(raw / name, subset / name)
         run(f"miga prepare --jobs {cores} (skeletons too)",
             lambda f: prepare(subset, f / "prepared", jobs=cores, progress=False))
 

@@ -347,7 +347,8 @@ def prepare(raw, out, jobs=1, skip_bad=False, short_side=256, rgb=True, subjects
             threads=None):
     """Prepare the whole download; returns a summary dict. Raises DataError on bad input unless skip_bad.
 
-    `threads`: decoder and scaler threads of each job (default: the cores shared between the jobs).
+    `threads`: decoder, scaler and encoder threads of each job (default: the cores shared between the jobs
+    that run at once).
     """
     from tqdm import tqdm
 
@@ -366,7 +367,7 @@ def prepare(raw, out, jobs=1, skip_bad=False, short_side=256, rgb=True, subjects
     track3 = read_track3_labels(raw, set(seen))
     subjects = read_subjects(subjects if subjects is not None else raw / layout.SUBJECTS)
     options = PrepareOptions(short_side=short_side, rgb=rgb, skip_bad=skip_bad,
-                             threads=default_threads(jobs) if threads is None else threads)
+                             threads=default_threads(min(jobs, len(videos))) if threads is None else threads)
     remove_stale_temporaries(out)
 
     records, skipped = [], []
