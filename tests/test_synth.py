@@ -165,3 +165,24 @@ def test_a_full_scale_video_is_written_in_memory_that_does_not_grow_with_its_len
     assert (short, long) == (60, 260)
     assert long_peak < 512, peaks
     assert long_peak - short_peak < 0.1 * (long - short) * 720 * 1280 * 3 / 2 ** 20, peaks  # < a tenth of the pixels
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--videos", "2"], "--videos: must be at least 3, got 2"),
+    (["--full-scale", "--height", "721"], "height must be an even number of pixels of at least 16"),
+    (["--class-power", "nan"], "class_power must be a finite number"),
+    (["--jobs", "0"], "--jobs: must be at least 1, got 0"),
+])
+def test_bad_arguments_get_a_message_and_exit_2(tmp_path, arguments, message):
+    result = subprocess.run([sys.executable, "-m", "competition.cli", "synth", str(tmp_path / "raw"), *arguments],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert not (tmp_path / "raw").exists()
+
+
+def test_an_output_path_that_is_a_file_is_named(tmp_path):
+    from competition.core.errors import DataError
+
+    (tmp_path / "file").write_text("")
+    with pytest.raises(DataError, match="is a file"):
+        synthesize(tmp_path / "file", SynthConfig(videos=3), progress=False)
