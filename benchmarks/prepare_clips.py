@@ -254,7 +254,10 @@ def main():
             flag = f"  ({bad[0]} clips with a wrong frame count)" if bad and bad[0] else ""
             print(f"{name:<46}{seconds:>9.1f}{rate:>17,.0f}{clips / seconds:>9.1f}{ceiling / seconds:>10.2f}×"
                   f"{hours:>24.2f} h{hours * cores / 16:>8.2f} h{flag}{note}")
-        print(f"\nprojections: the real download's 3.77 M frames at each row's source frames/s ({REAL_CLIPS:,} clips "
+        delivered = rows["decoder ceiling: frames prepare must decode"][1]
+        print(f"\nthe cutter's decoder delivers {delivered:,} frames ({delivered / frames:.0%} of the video): of the "
+              f"{needed:,} from each run's keyframe, those outside the clips that no frame refers to are dropped")
+        print(f"projections: the real download's 3.77 M frames at each row's source frames/s ({REAL_CLIPS:,} clips "
               f"at its clips/s come within {abs(REAL_CLIPS / REAL_FRAMES * frames / clips - 1):.0%}: the synthetic "
               f"videos have the real clips per frame); 16 cores: this machine's rate per core × 16 (one video per job)")
         print(f"toolkit clips against the source scaled the same way: mean absolute error {error:.2f} grey levels, "
