@@ -2,8 +2,9 @@
 
 Cutting decodes only what the clips need: one pass over the container's packets (no decoding) gives every
 frame's timestamp and the keyframes; each run of nearby clips is decoded from the keyframe at or before its
-first frame up to its last frame; frames are scaled in C by FFmpeg's swscale (PyAV's reformatter) and
-encoded straight from the decoder's YUV planes. The slow reference, decoding every frame from the start, is
+first frame up to its last frame, the decoder dropping the non-reference frames outside the clips; frames
+are scaled in C by FFmpeg's swscale (PyAV's reformatter) and encoded straight from the decoder's YUV planes.
+The slow reference, decoding every frame from the start, is
 `read_frames`; tests check that the fast path gives the same frames.
 """
 import contextlib
@@ -17,7 +18,7 @@ from competition.core.errors import DataError
 
 # How clips are encoded for training (docs/prepared-dataset.md). H.264 in yuv420p, which every decoder
 # reads (decord, PyAV, OpenCV); CRF 18, visually lossless at this size (a decoded clip stays within a mean
-# of ~1 grey level of the scaled source, tests/test_video_cut.py); no B-frames, so that decoders that
+# of 3 grey levels of the scaled source, PSNR over 35 dB: tests/test_video_cut.py); no B-frames, so that decoders that
 # seek (decord) land on the exact frame; x264's default keyframe interval (250) puts one keyframe at the
 # start of every clip (clips are at most a few hundred frames).
 CLIP_ENCODING = dict(codec="libx264", pix_fmt="yuv420p",
@@ -87,8 +88,7 @@ class VideoWriter:
     """H.264 writer of frames; the file appears atomically when closed without error.
 
     `write` takes RGB uint8 arrays [H, W, 3] (scaled by OpenCV if their size differs) or PyAV frames of the
-    writer's size. `options` are libx264's (default: ultrafast at CRF 20, what the synthetic videos use);
-    `threads` 0 lets x264 choose.
+    writer's size. `options` are libx264's (default: ultrafast at CRF 20); `threads` 0 lets x264 choose.
     """
 
     def __init__(self, path, fps, height, width, options=None, threads=0):
