@@ -177,7 +177,7 @@ def process_video(raw, out, split, video_id, options=PrepareOptions()):
 
     video = layout.rgb_video(raw, split, video_id)
     info = dict(frames=frames, height=COMPETITION_FRAME_SIZE[0], width=COMPETITION_FRAME_SIZE[1], fps=None)
-    decoded = 0
+    in_runs = 0  # frames from each run's keyframe to its last clip frame: what the decoder goes through
     _remove_clips_of(out, video_id)
     if options.rgb:
         if not video.is_file():
@@ -187,7 +187,7 @@ def process_video(raw, out, split, video_id, options=PrepareOptions()):
         segments = [(start, end) for _, _, _, start, end in clips]
         cut_clips(video, segments, [_clip_path(out, clip_id(video_id, k)) for k, *_ in clips],
                   short_side=options.short_side, threads=options.threads, index=index)
-        decoded = frames_to_decode(plan_runs(segments, index))
+        in_runs = frames_to_decode(plan_runs(segments, index))
     elif video.is_file():  # the frame size from the header, for the keypoints' frame
         from competition.data.video import video_info
 
@@ -204,7 +204,7 @@ def process_video(raw, out, split, video_id, options=PrepareOptions()):
             np.savez(handle, keypoint=points[..., :2], keypoint_score=points[..., 2],
                      img_shape=np.array([info["height"], info["width"]]))
     record = dict(
-        video_id=video_id, split=split, **info, clip_shape=list(size), frames_decoded=decoded,
+        video_id=video_id, split=split, **info, clip_shape=list(size), frames_in_runs=in_runs,
         inputs=inputs, options=options.outputs_key(),
         clips=[dict(clip_id=clip_id(video_id, k), k=k, raw_class=raw_class, label=label, start=start, end=end)
                for k, raw_class, label, start, end in clips],
@@ -413,6 +413,6 @@ def prepare(raw, out, jobs=1, skip_bad=False, short_side=256, rgb=True, subjects
         skipped=len(skipped),
         removed_from_earlier_runs=removed,
         frames=sum(r["frames"] for r in records),
-        frames_decoded=sum(r.get("frames_decoded", 0) for r in records))
+        frames_in_runs=sum(r.get("frames_in_runs", 0) for r in records))
     write_text(out / REPORT, json.dumps(dict(summary=summary, options=asdict(options), skipped=skipped), indent=1))
     return summary
