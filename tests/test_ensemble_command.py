@@ -49,20 +49,32 @@ def test_auto_ranks_every_method_and_writes_a_complete_spec(tmp_path, studies, p
     status, out = ensemble(studies, predictions, "--trials", "6", "--folds", "3", "--seed", "4")
     printed = capsys.readouterr().out
     assert status == 0
+    assert "folds: 3 folds grouped by video: 6 videos from the clip ids <video>_<k>" in printed
+    assert "95% cluster bootstrap over 6 videos (2000 resamples)" in printed
     table = printed[printed.index("rank method"):]
-    assert all(name in table for name in ("optuna", "greedy", "hill", "stack", "mean", "best"))
-    assert "← chosen" in table
+    assert all(name in table for name in ("optuna", "greedy", "hill", "stack", "convex", "mean", "best"))
+    assert "← chosen" in table and "Δ top-1 vs mean" in table
+    assert "auto kept `" in printed or "auto chose `" in printed
     spec = json.loads(out.read_text())
-    assert spec["format"] == "miga-ensemble/1" and spec["track"] == 1 and spec["seed"] == 4 and spec["folds"] == 3
-    assert spec["method"] in ("optuna", "greedy", "hill", "stack", "mean", "best")
-    assert len(spec["methods"]) == 6
+    assert spec["format"] == "miga-ensemble/2" and spec["track"] == 1 and spec["seed"] == 4 and spec["folds"] == 3
+    assert spec["grouping"] == {"by": "video", "source": "the clip ids <video>_<k>", "groups": 6, "folds": 3,
+                                "leave_one_out": False,
+                                "description": "3 folds grouped by video: 6 videos from the clip ids <video>_<k>"}
+    assert spec["bootstrap"] == {"resamples": 2000, "level": 0.95, "unit": "videos", "groups": 6, "reference": "mean"}
+    assert spec["choice"].startswith(("auto kept `", "auto chose `")) and spec["choice"].endswith(".")
+    assert spec["method"] in ("optuna", "greedy", "hill", "stack", "convex", "mean", "best")
+    assert len(spec["methods"]) == 7
     cv = spec["scores"]["cv"]
-    assert cv["folds"] == 3 and len(cv["fold_accuracy"]) == 3 and cv["accuracy_std"] >= 0
-    assert 0 <= spec["scores"]["in_sample"]["accuracy"] <= 1
+    assert cv["folds"] == 3 and len(cv["fold"]["top1"]) == 3
+    for metric in ("top1", "macro_f1", "log_loss"):
+        low, high = cv["interval"][metric]
+        assert low <= cv[metric] <= high
+    assert 0 <= spec["scores"]["in_sample"]["top1"] <= 1
     assert [i["model"] for i in spec["inputs"]] == ["pose_joint", "rgb_swin", "noise"]
     for entry, folder in zip(spec["inputs"], predictions):
         assert entry["val_sha256"] == sha256_file(folder / "val.npz")
     assert spec["optuna"]["study"] == "demo" and spec["optuna"]["trials"] == 6
+    assert spec["correction"]["prior"] is None  # no train.npz, no --data: nothing to correct with
     if spec["combiner"]["kind"] == "weighted_average":
         assert sum(spec["weights"].values()) == pytest.approx(1.0)
 

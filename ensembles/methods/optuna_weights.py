@@ -8,6 +8,9 @@ With `workers` > 1, that many processes share every study through the storage; c
 machines against one storage share the `trials` of each study (every few steps a worker re-reads how many
 are finished), and the trials of a worker that died are failed and retried once
 (competition.core.studies.liveness).
+
+A new study starts from three enqueued trials: the exact log-loss solution (ensembles.methods.convex), the
+plain mean and the best single model of its task, so TPE only has to improve on a strong start.
 """
 import hashlib
 
@@ -26,6 +29,8 @@ from competition.core.studies.storage import (
 from competition.core.studies.workers import run_workers
 from ensembles.combiners import WeightedAverage
 from ensembles.methods.base import EnsembleMethod, one_blas_thread
+from ensembles.methods.baselines import BestModel
+from ensembles.methods.convex import ConvexWeights
 from ensembles.scoring import PROB_FLOOR, apply_powers, combine, objective_of
 
 POWER_RANGE = (0.25, 4.0)
@@ -34,7 +39,7 @@ SYNC_EVERY = 16  # steps between looks at the shared studies: stale trials, tria
 
 class OptunaWeights(EnsembleMethod):
     name = "optuna"
-    complexity = 4
+    complexity = 5
 
     def __init__(self, trials=1000, study_name="ensemble", storage=None, work_dir="work_dirs/ensembles",
                  workers=1, power=False, seed=0, objective="accuracy", progress=True, inputs_digest=""):
@@ -55,6 +60,7 @@ class OptunaWeights(EnsembleMethod):
         storage = open_storage(self.storage)
         studies = [open_study(storage, name, fingerprint, sampler_seed(self.seed, 0, task))
                    for task, name in enumerate(names)]
+        self._enqueue_starts(studies, probs, labels, masks)
         remaining = [max(0, self.trials - finished_trials(study)) for study in studies]
         shares = [[r // self.workers + (worker < r % self.workers) for r in remaining]
                   for worker in range(self.workers)]
@@ -71,6 +77,22 @@ class OptunaWeights(EnsembleMethod):
                            target=self.trials, shared=shared)
         studies = [optuna.load_study(study_name=name, storage=storage) for name in names]
         return [self._combiner(study.best_trial.params, probs.shape[0]) for study in studies]
+
+    def _enqueue_starts(self, studies, probs, labels, masks):
+        """A new study's first trials: the convex log-loss solution, the mean and the best single model."""
+        fresh = [task for task, study in enumerate(studies) if not study.get_trials(deepcopy=False)]
+        if not fresh:
+            return
+        models = probs.shape[0]
+        convex = ConvexWeights().fit_tasks(probs, labels, masks[fresh], [])
+        best = BestModel(objective=self.objective).fit_tasks(probs, labels, masks[fresh], [])
+        for task, solved, single in zip(fresh, convex, best):
+            starts = [solved.weights / solved.weights.max(), np.ones(models), single.weights]
+            for weights in starts[:self.trials]:
+                params = {f"w{m}": float(w) for m, w in enumerate(weights)}
+                if self.power:
+                    params.update({f"power{m}": 1.0 for m in range(models)})
+                studies[task].enqueue_trial(params, skip_if_exists=True)
 
     def _combiner(self, params, models):
         weights = [params[f"w{m}"] for m in range(models)]
