@@ -79,11 +79,12 @@ class ClusterBootstrap:
                                                  self.draws @ self.true),
                 "log_loss": self.draws @ counts.loss / rows}
 
-    def interval(self, point, values) -> list:
-        """The widened percentile interval of resampled `values` around `point`."""
+    def interval(self, point, values, bounds=(-np.inf, np.inf)) -> list:
+        """The widened percentile interval of resampled `values` around `point`, kept within `bounds`."""
         tail = (1.0 - self.level) / 2
         low, high = np.quantile(values, [tail, 1.0 - tail])
-        return [float(point + self.widening * (low - point)), float(point + self.widening * (high - point))]
+        low, high = point + self.widening * (low - point), point + self.widening * (high - point)
+        return [float(np.clip(low, *bounds)), float(np.clip(high, *bounds))]
 
 
 class Scoreboard:
@@ -102,13 +103,15 @@ class Scoreboard:
             self.distributions[name] = bootstrap.distribution(counts)
 
     def interval(self, name, metric) -> list:
-        return self.bootstrap.interval(self.points[name][metric], self.distributions[name][metric])
+        bounds = (0.0, np.inf) if metric == "log_loss" else (0.0, 1.0)
+        return self.bootstrap.interval(self.points[name][metric], self.distributions[name][metric], bounds)
 
     def difference(self, name, reference, metric) -> dict:
         """Score of `name` minus score of `reference`, with the paired interval of that difference."""
         resampled = self.distributions[name][metric] - self.distributions[reference][metric]
         difference = self.points[name][metric] - self.points[reference][metric]
-        return {"difference": difference, "interval": self.bootstrap.interval(difference, resampled)}
+        bounds = (-np.inf, np.inf) if metric == "log_loss" else (-1.0, 1.0)
+        return {"difference": difference, "interval": self.bootstrap.interval(difference, resampled, bounds)}
 
     def summary(self, name, reference=None) -> dict:
         """{"interval": {metric: [lo, hi]}, "vs_<reference>": {metric: {"difference", "interval"}}}."""

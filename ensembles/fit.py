@@ -96,6 +96,8 @@ def plan_fit(pred_dirs, *, track, options=EnsembleOptions(), model_set=None) -> 
     model_set = model_set or load_labelled_model_set(pred_dirs, track)
     if options.trials < 1:
         raise DataError("--trials", f"must be at least 1, got {options.trials}")
+    if not 0 < options.level < 1:
+        raise DataError("--level", f"must be between 0 and 1 (e.g. 0.95), got {options.level}")
     if options.resamples < 100:
         raise DataError("--bootstrap", f"needs at least 100 resamples, got {options.resamples}")
     if options.prior_correction not in ("auto", "on", "off"):
