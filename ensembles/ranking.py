@@ -25,12 +25,15 @@ def surely_better(difference, metric) -> bool:
     return low > 0 if HIGHER_IS_BETTER[metric] else high < 0
 
 
-def format_difference(difference, metric, level) -> str:
-    """`+3.1 points (95% interval +1.2 to +5.0)`; log-loss differences as they are."""
-    scale, unit, digits = (1.0, "", 4) if metric == "log_loss" else (100.0, " points", 1)
-    low, high = (scale * v for v in difference["interval"])
-    return (f"{scale * difference['difference']:+.{digits}f}{unit} ({level} interval {low:+.{digits}f} to "
-            f"{high:+.{digits}f})")
+def format_gain(difference, metric, level) -> str:
+    """How much better, as a positive number when it is: `+3.1 points of top-1 (95% interval +1.2 to +5.0)`,
+    `0.0917 lower log-loss (95% interval 0.0481 to 0.1365)`."""
+    if metric == "log_loss":
+        low, high = (-v for v in reversed(difference["interval"]))
+        return (f"{-difference['difference']:.4f} lower log-loss ({level} interval {low:.4f} to {high:.4f})")
+    low, high = (100.0 * v for v in difference["interval"])
+    return (f"{100.0 * difference['difference']:+.1f} points of {METRIC_NAMES[metric]} ({level} interval "
+            f"{low:+.1f} to {high:+.1f})")
 
 
 def choose(results, scoreboard, objective="accuracy", *, unit="groups"):
@@ -57,10 +60,9 @@ def choose(results, scoreboard, objective="accuracy", *, unit="groups"):
             closest = max(rest, key=lambda r: sign * scoreboard.difference(r.name, kept.name, metric)["interval"][
                 0 if sign > 0 else 1])
             closest_difference = scoreboard.difference(closest.name, kept.name, metric)
-            text += f" (closest: `{closest.name}` {format_difference(closest_difference, metric, level)}, {where})"
+            text += f" (closest: `{closest.name}`, {format_gain(closest_difference, metric, level)}, {where})"
         return kept, text + "."
-    text = (f"auto chose `{kept.name}`: better than `{beaten.name}` on {METRIC_NAMES[metric]} by "
-            f"{format_difference(margin, metric, level)}, {where}")
+    text = f"auto chose `{kept.name}`: better than `{beaten.name}` by {format_gain(margin, metric, level)}, {where}"
     return kept, text + (", and no more complex method beat it with an interval excluding zero." if rest else ".")
 
 

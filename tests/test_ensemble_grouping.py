@@ -354,12 +354,14 @@ def test_auto_keeps_the_simplest_unless_a_complex_method_is_surely_better():
     board = Scoreboard(ClusterBootstrap(groups, labels, 4, resamples=1000), {r.name: r.oof for r in results})
     chosen, sentence = choose(results, board, unit="10 videos")
     assert chosen.name == "stack"
-    assert sentence.startswith("auto chose `stack`: better than `mean` on top-1 by +")
-    assert "95% interval +" in sentence and "paired cluster bootstrap over 10 videos" in sentence
+    assert sentence.startswith("auto chose `stack`: better than `mean` by +")
+    assert "points of top-1 (95% interval +" in sentence and "paired cluster bootstrap over 10 videos" in sentence
     chosen, sentence = choose(results[:2], board, unit="10 videos")
     assert chosen.name == "mean"
     assert sentence.startswith("auto kept `mean`, the simplest method: no more complex method was better on top-1 "
-                               "with its 95% interval excluding zero (closest: `greedy` ")
+                               "with its 95% interval excluding zero (closest: `greedy`, ")
+    board_log_loss = choose(results, board, "log_loss", unit="10 videos")[1]
+    assert "lower log-loss (95% interval" in board_log_loss
 
 
 def test_track3_table_says_what_one_test_video_is_worth(tmp_path, studies, capsys):
