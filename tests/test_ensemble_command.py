@@ -145,17 +145,23 @@ def test_storage_urls(tmp_path, studies, predictions, capsys):
     assert status == 2 and "not safe with several worker processes" in capsys.readouterr().err
 
 
-def test_track3_two_class_files(tmp_path, capsys):
+def test_track3_two_class_files_and_what_one_test_video_is_worth(tmp_path, capsys):
     rng = np.random.default_rng(3)
     videos = [f"{v:04d}" for v in range(40)]
     labels = rng.integers(0, 2, 40)
     models = {"video_a": informative_model(rng, labels, 2, 0.7), "video_b": noise_model(rng, 40, 2)}
     dirs = write_prediction_dirs(tmp_path / "predictions", models, track=3, val_ids=videos, val_labels=labels,
-                                 test_ids=[f"{v:04d}" for v in range(100, 110)], rng=rng)
+                                 test_ids=[f"{v:04d}" for v in range(100, 204)], rng=rng)
     out = tmp_path / "t3.json"
-    assert main(["ensemble", "--track", "3", *map(str, dirs), "--out", str(out), "--method", "greedy",
-                 "--quiet"]) == 0
-    assert json.loads(out.read_text())["num_classes"] == 2
+    assert main(["ensemble", "--track", "3", *map(str, dirs), "--out", str(out), "--method", "greedy", "--folds",
+                 "loo", "--work-dir", str(tmp_path / "work"), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "leave-one-video-out (40 folds): 40 videos from the video ids (one row per video)" in printed
+    assert "One test video is worth 0.96 points of leaderboard accuracy (104 test videos)" in printed
+    spec = json.loads(out.read_text())
+    assert spec["num_classes"] == 2 and spec["test_rows"] == 104
+    assert spec["test_row_points"] == pytest.approx(100 / 104)
+    assert spec["grouping"]["leave_one_out"] is True and spec["folds"] == 40
     # a Track 1 run on Track 3 files says what is wrong
     assert main(["ensemble", "--track", "1", *map(str, dirs), "--out", str(out), "--method", "mean"]) == 2
     assert "Track 3 file, expected Track 1" in capsys.readouterr().err

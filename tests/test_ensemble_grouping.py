@@ -364,23 +364,6 @@ def test_auto_keeps_the_simplest_unless_a_complex_method_is_surely_better():
     assert "lower log-loss (95% interval" in board_log_loss
 
 
-def test_track3_table_says_what_one_test_video_is_worth(tmp_path, studies, capsys):
-    rng = np.random.default_rng(3)
-    videos = [f"{v:04d}" for v in range(40)]
-    labels = rng.integers(0, 2, 40)
-    models = {"a": informative_model(rng, labels, 2, 0.7), "b": noise_model(rng, 40, 2)}
-    dirs = write_prediction_dirs(tmp_path / "predictions", models, track=3, val_ids=videos, val_labels=labels,
-                                 test_ids=[f"{v:04d}" for v in range(100, 204)], rng=rng)
-    status, out = run_ensemble(studies, dirs, "--method", "greedy", "--folds", "loo", track=3)
-    printed = capsys.readouterr().out
-    assert status == 0
-    assert "leave-one-video-out (40 folds): 40 videos from the video ids (one row per video)" in printed
-    assert "One test video is worth 0.96 points of leaderboard accuracy (104 test videos)" in printed
-    spec = json.loads(out.read_text())
-    assert spec["test_rows"] == 104 and spec["test_row_points"] == pytest.approx(100 / 104)
-    assert spec["grouping"]["leave_one_out"] is True and spec["folds"] == 40
-
-
 # --- any class count ----------------------------------------------------------------------------------------------
 
 def test_the_class_count_comes_from_the_files(tmp_path, studies, capsys):
