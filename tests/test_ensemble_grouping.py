@@ -12,7 +12,7 @@ from competition.core.errors import DataError
 from competition.core.folds import assign_folds, fold_masks, leave_one_group_out
 from competition.core.ids import video_groups
 from competition.core.probabilities import save_probabilities
-from competition.data.tables import row_groups
+from competition.data.tables import VideoTable, row_groups
 from ensembles.bootstrap import ClusterBootstrap, Scoreboard
 from ensembles.calibration import fit_powers
 from ensembles.combiners import Corrected, WeightedAverage, combiner_from_dict
@@ -87,6 +87,8 @@ def test_groups_come_from_clip_ids_tables_or_a_file_and_unknown_rows_are_errors(
     with pytest.raises(DataError, match="clips.csv: lacks 1 clip id\\(s\\) of the inputs, e.g. \\['0009_0'\\]"):
         resolve_grouping(["0001_0", "0009_0"], track=1, data=prepared)
     no_subjects = write_tables(tmp_path / "plain", {"0001": "", "0002": ""}, clips_per_video=2)
+    # `miga prepare` without subjects.csv writes the column empty: Track 3's folds then group by video too
+    assert not VideoTable.read(no_subjects).has_subjects and VideoTable.read(prepared).has_subjects
     assert resolve_grouping(["0001_0", "0002_1"], track=1, data=no_subjects).by == "video"
     with pytest.raises(DataError, match="2 video\\(s\\) have no subject"):
         resolve_grouping(["0001_0", "0002_1"], track=1, group_by="subject", data=no_subjects)

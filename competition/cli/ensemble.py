@@ -29,12 +29,12 @@ def add_arguments(parser):
                                                             "1-worker run is reproducible")
     folds = parser.add_argument_group("folds and groups")
     folds.add_argument("--folds", type=_folds, default=None, metavar="K|loo",
-                       help=f"K grouped folds, or loo: leave one group (video, subject) out (default {DEFAULT_FOLDS}, "
-                            "one fold per group when there are fewer groups)")
+                       help=f"K grouped folds, or loo: leave one group (video, subject) out; unset: {DEFAULT_FOLDS}, "
+                            "or one fold per group when there are fewer groups")
     folds.add_argument("--group-by", default=None, metavar="video|subject|none|FILE.csv",
                        help="what a fold keeps whole: video (a clip id <video>_<k>; Track 3 rows are videos), "
-                            "subject (needs --data), a CSV with columns id,group, or none (random rows: optimistic). "
-                            "Default: subject when --data's videos.csv names every subject, else video")
+                            "subject (needs --data), a CSV with columns id,group, or none (random rows: optimistic); "
+                            "unset: subject when --data's videos.csv names every subject, else video")
     folds.add_argument("--data", default=None, metavar="PREPARED",
                        help="the prepared dataset: groups from its clips.csv/videos.csv, the training prior from "
                             "its train split")
@@ -44,12 +44,12 @@ def add_arguments(parser):
                                  "grouped folds (τ = 0 allowed); auto: when training labels are found (--data, or "
                                  "a train.npz beside the inputs)")
     correction.add_argument("--taus", type=_taus, default=TAUS, metavar="T,T,…",
-                            help=f"the τ values tried (default {','.join(f'{t:g}' for t in TAUS)})")
+                            help="the τ values tried, comma-separated")
     correction.add_argument("--calibrate", action="store_true",
                             help="temperature-scale each model before fusion (fitted on each fold's training rows)")
     correction.add_argument("--bootstrap", type=int, default=2000, metavar="B",
                             help="cluster-bootstrap resamples for the intervals")
-    correction.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
+    correction.add_argument("--level", type=float, default=0.95, help="interval level")
     optuna = parser.add_argument_group("optuna")
     optuna.add_argument("--trials", type=int, default=DEFAULT_TRIALS,
                         help="finished trials per study (a rerun resumes up to this many); every study starts from "
