@@ -250,7 +250,7 @@ def test_convex_solver_matches_a_brute_force_grid_on_three_models():
     probs = np.stack([informative_model(rng, labels, 6, a, concentration=c) for a, c in
                       ((0.5, 0.5), (0.4, 2.0), (0.3, 0.3))])
     p_true = probs[:, np.arange(500), labels].T.astype(np.float64)
-    a, b = np.meshgrid(np.linspace(0, 1, 401), np.linspace(0, 1, 401))  # steps of 0.0025
+    a, b = np.meshgrid(np.linspace(0, 1, 201), np.linspace(0, 1, 201))  # steps of 0.005
     inside = a + b <= 1 + 1e-12
     grid = np.clip(np.stack([a[inside], b[inside], 1 - a[inside] - b[inside]], axis=1), 0, 1)
     losses = -np.log(p_true @ grid.T).mean(axis=0)
