@@ -176,7 +176,6 @@ def main():
             figures.append((rows, seconds, cpu, aim))
             print(f"\n== M={M} models, N={rows} rows from {VIDEOS[rows]} videos, C={C} classes: "
                   f"`miga ensemble --track 1 --method auto` {seconds:.1f} s wall, {cpu:.1f} s CPU (aim ≤ {aim} s)")
-            print(output[output.index("folds:"):output.index("prior correction")].strip())
             print(output[output.index("out-of-fold scores"):].strip())
         if args.rates:
             ids, probs, labels = model_set(777, 10, args.seed)

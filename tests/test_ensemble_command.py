@@ -50,7 +50,8 @@ def test_auto_ranks_every_method_and_writes_a_complete_spec(tmp_path, studies, p
     printed = capsys.readouterr().out
     assert status == 0
     assert "folds: 3 folds grouped by video: 6 videos from the clip ids <video>_<k>" in printed
-    assert "95% cluster bootstrap over 6 videos (2000 resamples)" in printed
+    assert "out-of-fold scores of 3 folds grouped by video: 6 videos from the clip ids <video>_<k>" in printed
+    assert "95% cluster bootstrap over the 6 videos (2000 resamples); Δ: paired difference from mean" in printed
     table = printed[printed.index("rank method"):]
     assert all(name in table for name in ("optuna", "greedy", "hill", "stack", "convex", "mean", "best"))
     assert "← chosen" in table and "Δ top-1 vs mean" in table

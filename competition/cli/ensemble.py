@@ -108,8 +108,10 @@ def run(args):
     for note in plan.notes:
         print(f"note: {note}")
     fit = run_fit(plan, out=args.out, options=options, on_result=_print_result)
-    print(f"\nout-of-fold scores; [intervals]: {100 * args.level:g}% cluster bootstrap over "
-          f"{plan.folds.grouping.count} {plan.folds.grouping.unit} ({args.bootstrap} resamples)")
+    grouping = plan.folds.grouping
+    print(f"\nout-of-fold scores of {plan.folds.describe()}")
+    print(f"[intervals]: {100 * args.level:g}% cluster bootstrap over the {grouping.count} {grouping.unit} "
+          f"({args.bootstrap} resamples); Δ: paired difference from mean")
     print(table(fit.results, fit.chosen, args.objective))
     chosen = fit.chosen
     print(f"\n{fit.choice}")
