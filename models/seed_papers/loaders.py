@@ -2,7 +2,8 @@
 
 CLIP-MG and the token-fusion model read the same RGB + pose samples as RGBPoseConv3D
 (`rgbpose_dataloaders`), but their models also need the keypoints themselves: `repack` ends every pipeline
-with extra steps and a `PackActionInputs` that collects the given keys.
+with extra steps and a `PackActionInputs` that collects the given keys. The RGB-only stage of MM-Gesture's
+two-stage RGBPoseConv3D reads the same samples without the pose stream (`rgb_only`).
 """
 import copy
 
@@ -11,6 +12,13 @@ CLIP_MG_INPUTS = ("imgs", "heatmap_imgs", "keypoint", "keypoint_score")
 TOKEN_FUSION_INPUTS = ("imgs", "keypoint")
 # What the token-fusion model's skeleton branch reads: (x, y, score) per joint, one person, GCN layout.
 GCN_STEPS = (dict(type="GenSkeFeat", dataset="coco", feats=["j"]), dict(type="FormatGCNInput", num_person=1))
+
+
+# MM-Gesture's RGB normalisation for RGBPoseConv3D and its RGB-only stage: mean and std of its iMiGUE clips
+# (RGB order), from its released PYSKL configs.
+IMIGUE_RGB_MEAN = [66.15693065312055, 59.39387486980162, 67.08884259986877]
+IMIGUE_RGB_STD = [62.46999995594521, 57.96686051956861, 58.18312924970111]
+HEATMAP_STEPS = ("GeneratePoseHeatmaps", "GeneratePoseTarget")
 
 
 def _leaf(dataset):
@@ -32,3 +40,32 @@ def repack(loaders, collect_keys, extra_steps=()):
             dict(type="PackActionInputs", collect_keys=tuple(collect_keys))]
         repacked.append(loader)
     return tuple(repacked)
+
+
+def rgb_only(loaders, test_resize):
+    """Copies of RGBPoseConv3D's (train, val, test) dataloader configs for the RGB stream alone.
+
+    Only RGB frames are sampled, no heatmaps are drawn and only `imgs` is packed; evaluation frames are
+    resized to `test_resize` × `test_resize` (MM-Gesture's rgb_only config evaluates at the training crop).
+    The keypoints are still read: the frames are cropped to the box around the person (MMCompact) as in the
+    two-stream model.
+    """
+    train, val, test = (copy.deepcopy(loader) for loader in loaders)
+    for loader in (train, val, test):
+        dataset = _leaf(loader["dataset"])
+        pipeline = []
+        for step in dataset["pipeline"]:
+            # A heatmap step given as `{{_base_.…}}` is still mmengine's placeholder string while the config
+            # is read: it is the only step that is not a dict.
+            if not isinstance(step, dict) or step["type"] in HEATMAP_STEPS:
+                continue
+            step = copy.deepcopy(step)
+            if step["type"] == "MMUniformSampleFrames":
+                step["clip_len"] = dict(RGB=step["clip_len"]["RGB"])
+            elif step["type"] == "PackActionInputs":
+                step = dict(type="PackActionInputs")
+            elif step["type"] == "Resize" and loader is not train:
+                step["scale"] = (test_resize, test_resize)
+            pipeline.append(step)
+        dataset["pipeline"] = pipeline
+    return train, val, test

@@ -1,6 +1,7 @@
 # MM-Gesture's Video Swin optimiser (its released mmaction2 configs): AdamW lr 1e-3 for the head and 0.1x
 # (1e-4) for the backbone, no weight decay on norms, the absolute position embedding or the relative
-# position bias tables, no gradient clipping; warm-up over 2.5 epochs, then cosine decay over 30 epochs (from adamw_cosine.py).
+# position bias tables, no gradient clipping; warm-up over 2.5 epochs, then cosine decay over 30 epochs
+# (from adamw_cosine.py).
 _base_ = ['adamw_cosine.py']
 optim_wrapper = dict(
     constructor='SwinOptimWrapperConstructor',
