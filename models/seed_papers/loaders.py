@@ -3,7 +3,9 @@
 CLIP-MG and the token-fusion model read the same RGB + pose samples as RGBPoseConv3D
 (`rgbpose_dataloaders`), but their models also need the keypoints themselves: `repack` ends every pipeline
 with extra steps and a `PackActionInputs` that collects the given keys. The RGB-only stage of MM-Gesture's
-two-stage RGBPoseConv3D reads the same samples without the pose stream (`rgb_only`).
+two-stage RGBPoseConv3D reads the same samples without the pose stream (`rgb_only`). The GAIE ViT reads clip
+videos like the other video models (`video_dataloaders`) with its paper's sampling and crops
+(`gaie_dataloaders`).
 """
 import copy
 
@@ -69,3 +71,35 @@ def rgb_only(loaders, test_resize):
             pipeline.append(step)
         dataset["pipeline"] = pipeline
     return train, val, test
+
+
+def gaie_dataloaders(data_root, modality="rgb", *, clip_len=16, resize=256, crop=224, batch_size=4,
+                     test_batch_size=1, workers=8, train_splits=("train",)):
+    """The GAIE ViT paper's data: `clip_len` frames, one drawn at random from each of `clip_len` equal segments
+    of the clip in training and the middle of each at test (mmaction2's UniformSample); frames resized to
+    `resize` × `resize`; a random `crop` in training, one centre crop at test (one view per clip).
+
+    `train_splits=("train", "val")` trains on every labelled clip (the paper's final model).
+    """
+    from models.components.pipelines import video_dataloaders
+
+    loaders = copy.deepcopy(video_dataloaders(data_root, modality, clip_len=clip_len, resize=resize, crop=crop,
+                                              test_clips=1, test_crops=1, batch_size=batch_size,
+                                              test_batch_size=test_batch_size, workers=workers))
+
+    def pipeline(test_mode):
+        return [dict(type="DecordInit"), dict(type="UniformSample", clip_len=clip_len, num_clips=1,
+                                              test_mode=test_mode),
+                dict(type="DecordDecode"), dict(type="Resize", scale=(resize, resize), keep_ratio=False),
+                dict(type="CenterCrop", crop_size=crop) if test_mode else dict(type="RandomCrop", size=crop),
+                *([] if test_mode else [dict(type="Flip", flip_ratio=0.5)]),
+                dict(type="FormatShape", input_format="NCTHW"), dict(type="PackActionInputs")]
+
+    for loader, test_mode in zip(loaders, (False, True, True)):
+        _leaf(loader["dataset"])["pipeline"] = pipeline(test_mode)
+    train = _leaf(loaders[0]["dataset"])
+    if list(train_splits) != ["train"]:
+        first, *extra = train_splits
+        train.update(type="MultiListVideoDataset", ann_file=f"{modality}/{first}.txt",
+                     extra_ann_files=[f"{modality}/{split}.txt" for split in extra])
+    return loaders
