@@ -169,13 +169,89 @@ def test_clip_mg_gates_lie_strictly_between_zero_and_one():
     model = tiny_clip_mg().train()
     feature = model(*clip_inputs())
     assert feature.shape == (2, 32)
-    gates = [model.last_token_gate, model.query_fusion.last_gate, model.token_fusion.last_gate]
-    assert gates[0].shape == (2 * 4, 16)  # one gate per patch token of each frame
-    for gate in gates:
+    assert model.last_token_gate.shape == (2, 4, 16)  # one gate per patch token of each frame of each clip
+    assert model.channel_gate.last_gate.shape == (2, 32)  # one global channel gate per clip
+    for gate in (model.last_token_gate, model.channel_gate.last_gate):
         assert gate.min() > 0 and gate.max() < 1
     a, b = torch.zeros(1, 32), torch.ones(1, 32)
-    mixed = model.query_fusion(a, b)  # gated fusion is a convex mix of its two inputs
+    mixed = model.channel_gate(a, b)  # the channel gate mixes its two inputs convexly
     assert (mixed > 0).all() and (mixed < 1).all()
+
+
+def test_clip_mg_token_gate_is_a_per_patch_function_of_the_dot_product_with_the_pose():
+    from models.seed_papers.clip_mg import semantic_query
+
+    pose = torch.tensor([[1.0, 0.0, 0.0]])
+    patches = torch.tensor([[[[2.0, 0.0, 0.0], [-1.0, 1.0, 0.0], [0.0, 3.0, 0.0]]]])  # 1 clip, 1 frame, 3 patches
+    uniform = torch.full((1, 1, 3), 1 / 3)
+    query, gates = semantic_query(patches, pose, uniform, torch.ones(1, 1))
+    # two patches of one frame that align differently with the pose get different gates: sigmoid(<p, x>)
+    torch.testing.assert_close(gates[0, 0], torch.sigmoid(torch.tensor([2.0, -1.0, 0.0])))
+    expected = (gates[0, 0, :, None] * patches[0, 0]).sum(0) / gates.sum()
+    torch.testing.assert_close(query[0, 0], expected)
+
+
+def test_clip_mg_one_clip_query_weighs_every_frames_patches_by_motion():
+    from models.seed_papers.clip_mg import frame_motion_weights, semantic_query
+
+    generator = torch.Generator().manual_seed(3)
+    patches, pose = torch.randn(2, 3, 4, 5, generator=generator), torch.randn(2, 5, generator=generator)
+    patch_weights = torch.rand(2, 3, 4, generator=generator)
+    patch_weights /= patch_weights.sum(-1, keepdim=True)
+    frame_weights = torch.tensor([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
+    query, gates = semantic_query(patches, pose, patch_weights, frame_weights)
+    assert query.shape == (2, 1, 5)  # one query per clip, not one per frame
+    for b in range(2):
+        weights = [frame_weights[b, t] * patch_weights[b, t, i] * torch.sigmoid(pose[b] @ patches[b, t, i])
+                   for t in range(3) for i in range(4)]
+        tokens = [patches[b, t, i] for t in range(3) for i in range(4)]
+        expected = sum(w * x for w, x in zip(weights, tokens)) / sum(weights)
+        torch.testing.assert_close(query[b, 0], expected)
+    # a frame of weight 0 adds nothing
+    changed = patches.clone()
+    changed[0, 2] += 100
+    torch.testing.assert_close(semantic_query(changed, pose, patch_weights, frame_weights)[0][0], query[0])
+    # frame weights follow each window's motion: window 1 moves, windows 0 and 2 are still
+    keypoint = torch.zeros(1, 12, 2, 2)
+    keypoint[0, 4:8, 0, 0] = torch.tensor([0.0, 3.0, 6.0, 9.0])
+    weights = frame_motion_weights(keypoint, torch.ones(1, 12, 2), 3)
+    assert weights.shape == (1, 3) and weights[0, 1] > 0.99
+    torch.testing.assert_close(frame_motion_weights(torch.zeros(1, 12, 2, 2), torch.ones(1, 12, 2), 3),
+                               torch.full((1, 3), 1 / 3))
+
+
+def test_clip_mg_clip_query_attends_over_all_frames_tokens(monkeypatch):
+    import models.seed_papers.clip_mg as clip_mg
+
+    seen = []
+    original = clip_mg.cross_attend
+
+    def recording(block, query, tokens):
+        seen.append((tuple(query.shape), tuple(tokens.shape)))
+        return original(block, query, tokens)
+
+    monkeypatch.setattr(clip_mg, "cross_attend", recording)
+    model = tiny_clip_mg().eval()
+    imgs, heatmaps, keypoint, score = clip_inputs()
+    with torch.no_grad():
+        feature = model(imgs, heatmaps, keypoint, score)
+        later = imgs.clone()
+        later[:, :, 3] += 1.0  # only the last frame changes
+        assert not torch.allclose(model(later, heatmaps, keypoint, score), feature)
+    assert seen[0] == ((2, 1, 32), (2, 4 * 16, 32))  # one query per clip over its 4 frames x 16 patches
+
+
+def test_clip_mg_warns_when_its_frozen_blocks_stay_random(tmp_path):
+    import timm
+
+    with pytest.warns(UserWarning, match="2 frozen blocks keep their random initialisation"):
+        tiny_clip_mg()
+    source = timm.create_model("vit_base_patch16_clip_224", pretrained=False, num_classes=0, **TOWER)
+    torch.save(source.state_dict(), tmp_path / "clip.pth")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tiny_clip_mg(pretrained=str(tmp_path / "clip.pth"))
 
 
 def test_clip_mg_frozen_blocks_get_no_gradient_and_do_not_change():
@@ -187,7 +263,7 @@ def test_clip_mg_frozen_blocks_get_no_gradient_and_do_not_change():
     optimizer.step()
     assert all(p.grad is None and not p.requires_grad for m in frozen for p in m.parameters())
     assert all(not m.training for m in frozen)
-    trainable = [model.tower.blocks[2], model.tower.blocks[3], model.pose_encoder, model.token_gate]
+    trainable = [model.tower.blocks[2], model.tower.blocks[3], model.pose_encoder, model.channel_gate]
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for m in trainable for p in m.parameters()
                if p.requires_grad)
     after = [p.detach() for m in frozen for p in m.parameters()]
