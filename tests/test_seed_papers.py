@@ -1,5 +1,4 @@
 """The seed papers' architectures: each defining behaviour, and tiny configs that train and predict."""
-import math
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -351,14 +350,13 @@ def _samples(labels):
 def test_refinement_is_inactive_while_alpha_is_zero_and_active_after():
     torch.manual_seed(0)
     head = memory_head(confidence=0.0)
-    assert float(head.fusion_weights().detach()[0]) > 0.5  # pose favoured at init
     embedding, pose = torch.randn(4, 4), torch.randn(4, 2)
     labels = [0, 1, 2, 0]
 
     head.memory.normal_()
     head.memory_count.fill_(3)
     losses = head.loss((embedding, pose), _samples(labels))
-    assert "loss_refine" not in losses
+    assert "loss_proto" not in losses
     losses["loss_cls"].backward()
     assert all(p.grad is None for p in head.refiner.parameters())
     plain = torch.stack([s.pred_score for s in head.predict((embedding, pose), _samples(labels))])
@@ -368,8 +366,8 @@ def test_refinement_is_inactive_while_alpha_is_zero_and_active_after():
 
     head.set_refine_weight(1.0)
     losses = head.loss((embedding, pose), _samples(labels))
-    assert losses["loss_refine"] > 0
-    losses["loss_refine"].backward()
+    assert losses["loss_proto"] > 0
+    losses["loss_proto"].backward()
     assert all(p.grad is not None for p in head.refiner.parameters())
     refined = torch.stack([s.pred_score for s in head.predict((embedding, pose), _samples(labels))])
     assert not torch.allclose(refined, again)
@@ -387,6 +385,121 @@ def test_refinement_schedule_hook_switches_alpha_by_epoch():
         hook.before_train_epoch(runner)
         alphas.append(float(head.refine_weight))
     assert alphas == [0.0, 0.0, 1.0, 1.0]
+
+
+def test_refinement_alpha_rises_gradually_iteration_by_iteration():
+    from models.seed_papers.token_fusion import RefinementScheduleHook
+
+    head = memory_head()
+    hook = RefinementScheduleHook(start_epoch=1, ramp_epochs=2)
+    runner = SimpleNamespace(model=SimpleNamespace(cls_head=head), epoch=0, train_dataloader=range(4))
+    alphas = []
+    for epoch in range(4):
+        runner.epoch = epoch
+        for batch_idx in range(4):
+            hook.before_train_iter(runner, batch_idx)
+            alphas.append(float(head.refine_weight))
+    assert alphas[:4] == [0.0] * 4  # the memory fills during the first epoch
+    ramp = alphas[4:12]
+    assert ramp == pytest.approx([i / 8 for i in range(8)])  # 0 → 1 over two epochs, a step per iteration
+    assert alphas[12:] == [1.0] * 4
+    assert all(b >= a for a, b in zip(alphas, alphas[1:]))
+
+
+def test_prototype_margin_term_as_stated():
+    from models.seed_papers.token_fusion import prototype_margin_loss
+
+    memory = torch.zeros(3, 2, 2)
+    memory[0, :2] = torch.tensor([[1.0, 0.2], [1.0, -0.2]])  # prototype of class 0: (1, 0)
+    memory[1, :1] = torch.tensor([[0.0, 1.0]])  # class 1: (0, 1); class 2 has no memory yet
+    count = torch.tensor([2, 1, 0])
+    embedding = torch.tensor([[1.0, 1.0], [3.0, 0.0], [0.0, 1.0]])
+    labels = torch.tensor([0, 0, 2])
+    loss = prototype_margin_loss(embedding, labels, memory, count, margin=0.2)
+    # clip 0: cos to its prototype = cos to the other = 0.7071 -> margin 0.2; clip 1: 1 vs 0 -> 0;
+    # clip 2: its class has no prototype, it takes no part
+    torch.testing.assert_close(loss, torch.tensor(0.1))
+    assert float(prototype_margin_loss(embedding, torch.tensor([2, 2, 2]), memory, count, 0.2)) == 0.0
+
+
+def test_late_fusion_weights_are_fixed_with_pose_above_rgb():
+    head = memory_head(pose_weight=0.6)
+    torch.testing.assert_close(head.fusion_weights(), torch.tensor([0.6, 0.4]))
+    assert not any(p is head.late_fusion_weights for p in head.parameters())
+    with pytest.raises(ValueError, match="pose branch weighs more"):
+        memory_head(pose_weight=0.4)
+
+
+def test_bone_stream_reads_the_same_bones_as_the_pipeline():
+    from models.components.skeleton import BONE_PARENTS_36
+    from models.components.transforms import SkeletonFeature
+    from models.seed_papers.token_fusion import bone_features
+
+    rng = np.random.default_rng(0)
+    keypoint, score = rng.normal(size=(1, 5, 36, 2)).astype(np.float32), rng.random((1, 5, 36)).astype(np.float32)
+    joint = SkeletonFeature("joint").transform(dict(keypoint=keypoint.copy(), keypoint_score=score.copy()))
+    bone = SkeletonFeature("bone", BONE_PARENTS_36).transform(dict(keypoint=keypoint, keypoint_score=score))
+    torch.testing.assert_close(bone_features(torch.from_numpy(joint["keypoint"]), torch.tensor(BONE_PARENTS_36)),
+                               torch.from_numpy(bone["keypoint"]))
+
+
+def _tiny_token_fusion(**backbone):
+    from mmaction.registry import MODELS
+
+    from models.runner.config import load_config
+
+    cfg = load_config("seed_papers/tiny/token_fusion", data_root="unused")
+    cfg.model.backbone.update(backbone)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def test_token_fusion_encoders_are_frozen_pretrained_feature_extractors(tmp_path):
+    import models.seed_papers.token_fusion  # noqa: F401
+
+    with pytest.warns(UserWarning, match="frozen rgb, joint, bone encoder"):
+        model = _tiny_token_fusion()
+    backbone = model.backbone.train()
+    assert all(not e.training and not any(p.requires_grad for p in e.parameters())
+               for e in backbone.encoders().values())
+    # a joint encoder trained on its own (seed_papers/agcn_joint) loads from its checkpoint's backbone
+    joint = {f"backbone.{k}": torch.randn_like(v) if v.is_floating_point() else v
+             for k, v in backbone.pose_backbone.state_dict().items()}
+    torch.save({"state_dict": {**joint, "cls_head.fc.weight": torch.zeros(3, 3)}}, tmp_path / "joint.pth")
+    with pytest.warns(UserWarning, match="frozen rgb, bone encoder"):
+        loaded = _tiny_token_fusion(encoder_checkpoints=dict(joint=str(tmp_path / "joint.pth")))
+    for key, value in loaded.backbone.pose_backbone.state_dict().items():
+        torch.testing.assert_close(value, joint[f"backbone.{key}"])
+    torch.save({"state_dict": joint}, tmp_path / "not_bone.pth")
+    with pytest.raises(ValueError, match="not a checkpoint of this rgb encoder"):
+        _tiny_token_fusion(encoder_checkpoints=dict(rgb=str(tmp_path / "not_bone.pth")))
+    # the fused layers still learn
+    imgs, keypoint = torch.randn(2, 3, 8, 32, 32), torch.randn(2, 1, 16, 36, 3)
+    embedding, pose = backbone(imgs, keypoint)
+    assert pose.shape == (2, 32)  # joint and bone streams side by side
+    (embedding.sum() + pose.sum()).backward()
+    assert backbone.rgb_proj.weight.grad is not None and backbone.pose_proj.weight.grad is not None
+
+
+def test_class_balanced_sampler_draws_every_class_alike():
+    from models.seed_papers.sampling import ClassBalancedSampler
+
+    labels = [0] * 90 + [1] * 9 + [2] * 1
+    dataset = type("Labels", (), {"__len__": lambda self: len(labels),
+                                  "get_data_info": lambda self, i: dict(label=labels[i])})()
+    sampler = ClassBalancedSampler(dataset, seed=0)
+    draws = []
+    for epoch in range(30):
+        sampler.set_epoch(epoch)
+        draws += [labels[i] for i in sampler]
+    assert len(sampler) == 100
+    shares = np.bincount(draws, minlength=3) / len(draws)
+    np.testing.assert_allclose(shares, 1 / 3, atol=0.03)
+    sampler.set_epoch(0)
+    first = list(sampler)
+    sampler.set_epoch(1)
+    assert list(sampler) != first
 
 
 def _update_memory_in_process(rank, port, out):
@@ -476,7 +589,7 @@ def test_tiny_config_trains_and_predicts(name, tiny_data, tmp_path, capsys):
     val_ids = [line.split()[0][:-4] for line in (tiny_data / "rgb" / "val.txt").read_text().splitlines()]
     assert sorted(result.ids.tolist()) == sorted(val_ids)
     np.testing.assert_allclose(result.probs.sum(1), 1, atol=1e-5)
-    if name == "token_fusion":  # two epochs, refinement from the second: the hook ran, the checkpoint keeps α
+    if name == "token_fusion":  # two epochs, α rising over the second: the hook ran, the checkpoint keeps α
         state = torch.load(checkpoint, map_location="cpu", weights_only=True)["state_dict"]
-        assert float(state["cls_head.refine_weight"]) == 1.0
-        assert math.isfinite(float(state["cls_head.fusion_logits"][0]))
+        assert 0 < float(state["cls_head.refine_weight"]) <= 1  # on its ramp by the second epoch
+        assert state["cls_head.late_fusion_weights"].tolist() == pytest.approx([0.6, 0.4])

@@ -12,8 +12,9 @@ import copy
 # The model inputs each pipeline packs.
 CLIP_MG_INPUTS = ("imgs", "heatmap_imgs", "keypoint", "keypoint_score")
 TOKEN_FUSION_INPUTS = ("imgs", "keypoint")
-# What the token-fusion model's skeleton branch reads: (x, y, score) per joint, one person, GCN layout.
-GCN_STEPS = (dict(type="GenSkeFeat", dataset="coco", feats=["j"]), dict(type="FormatGCNInput", num_person=1))
+# What the token-fusion model's skeleton branch reads: (x, y, score) per joint, one person, GCN layout (the
+# model derives the bones itself).
+GCN_STEPS = (dict(type="SkeletonFeature", feature="joint"), dict(type="FormatGCNInput", num_person=1))
 
 
 # MM-Gesture's RGB normalisation for RGBPoseConv3D and its RGB-only stage: mean and std of its iMiGUE clips
@@ -102,4 +103,24 @@ def gaie_dataloaders(data_root, modality="rgb", *, clip_len=16, resize=256, crop
         first, *extra = train_splits
         train.update(type="MultiListVideoDataset", ann_file=f"{modality}/{first}.txt",
                      extra_ann_files=[f"{modality}/{split}.txt" for split in extra])
+    return loaders
+
+
+def keypoint_only(loaders, steps):
+    """Copies of PoseConv3D's (train, val, test) dataloader configs that pack keypoints instead of heatmaps.
+
+    Called with a keypoint step (e.g. PreNormalize2D) in the heatmap's place, the samples get the same crops,
+    resizes and flips as RGB + pose samples (PoseCompact and MMCompact cut the same box around the person),
+    so a graph network trained on them sees the keypoints the token-fusion model sees. The heatmap format
+    step is dropped and `steps` (feature, GCN layout) run before a plain `PackActionInputs`.
+    """
+    loaders = tuple(copy.deepcopy(loader) for loader in loaders)
+    for loader in loaders:
+        dataset = _leaf(loader["dataset"])
+        pipeline = [step for step in dataset["pipeline"]
+                    if not (isinstance(step, dict) and step["type"] == "FormatShape")]
+        if pipeline[-1]["type"] != "PackActionInputs":
+            raise ValueError(f"expected a pipeline ending in PackActionInputs; it ends in {pipeline[-1:]}")
+        dataset["pipeline"] = pipeline[:-1] + [copy.deepcopy(step) for step in steps] + [
+            dict(type="PackActionInputs")]
     return loaders
