@@ -82,8 +82,8 @@ def synthetic_batch(shape, batch_size, num_classes, device):
 def measure(name, args):
     import torch
     from mmaction.registry import MODELS
-    from mmengine.optim import build_optim_wrapper
     from mmaction.utils import register_all_modules
+    from mmengine.optim import build_optim_wrapper
     from mmengine.utils import import_modules_from_strings
 
     from models.runner.config import load_config
