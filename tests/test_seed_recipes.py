@@ -96,15 +96,18 @@ def test_video_swin_is_mm_gestures(name, weight_decay, batch):
 def test_video_swin_backbone_learns_at_a_tenth_of_the_heads_rate():
     from mmengine.optim import build_optim_wrapper
 
-    cfg = load_config("tiny/swin_t_rgb", data_root="unused")
-    model = _build(cfg)
-    groups = build_optim_wrapper(model, cfg.optim_wrapper).optimizer.param_groups
+    model = _build(load_config("tiny/swin_t_rgb", data_root="unused"))  # a small Swin, the full recipe's optimiser
+    groups = build_optim_wrapper(model, _cfg("swin_t_rgb").optim_wrapper).optimizer.param_groups
     names = {id(p): n for n, p in model.named_parameters()}
     lrs = {names[id(g["params"][0])]: (g["lr"], g["weight_decay"]) for g in groups}
     assert all(lr == pytest.approx(1e-4) for name, (lr, _) in lrs.items() if name.startswith("backbone."))
     assert all(lr == pytest.approx(1e-3) for name, (lr, _) in lrs.items() if name.startswith("cls_head."))
     assert all(wd == 0 for name, (_, wd) in lrs.items() if "norm" in name)
     assert lrs["cls_head.fc_cls.weight"][1] == pytest.approx(0.02)
+
+
+def test_tiny_video_swins_train_their_random_backbones_at_the_heads_rate():
+    assert _cfg("tiny/swin_b_rgb").optim_wrapper.paramwise_cfg.backbone.lr_mult == 1.0
 
 
 def test_gaie_vit_is_the_papers():
