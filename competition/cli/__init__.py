@@ -16,6 +16,7 @@ COMMANDS = {
     "prepare": "convert the raw download into the prepared dataset mmaction2 trains on",
     "modality": "make Taylor-video, optical-flow or depth clip videos for the video models",
     "train": "train an mmaction2 config (models/configs) through mmengine's Runner",
+    "merge-weights": "merge trained RGB-only and pose-only weights into an RGBPoseConv3D model's initialisation",
     "predict": "predict a split with a trained model; write its probability file",
     "import-mmaction": "convert an mmaction2 --dump pickle into probability files",
     "features": "extract per-16-frame-chunk video embeddings with any mmaction2 backbone (Track 3)",
