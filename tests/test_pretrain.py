@@ -2,6 +2,7 @@
 `miga pretrain` with resume, and its checkpoint loading into the fine-tune configs."""
 import io
 import math
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import torch
 import models  # noqa: F401  (applies the OpenMMLab repairs before mmaction2 is imported)
 from competition.cli import main
 from competition.core.errors import DataError
+
+sys.path.insert(0, str(Path(__file__).parent))
+from torchrun_helper import torchrun  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -457,3 +461,13 @@ def test_interrupted_pretraining_resumes(pretrained, synthetic_raw, prepared, tm
     assert second["meta"]["pretrained_encoder"]["prefix"] == "backbone."
     name = "backbone.fc_norm.weight"
     assert not torch.equal(first["state_dict"][name], second["state_dict"][name])  # epoch 2 trained
+
+
+@pytest.mark.slow
+def test_pretraining_runs_under_torchrun(pretrained, synthetic_raw, prepared, tmp_path):
+    work = tmp_path / "work"
+    log = torchrun("pretrain", "pretrain/tiny/videomae_vit_b", "--launcher", "pytorch", "--data-root", prepared,
+                   "--raw-root", synthetic_raw, "--work-dir", work, "--seed", "0", "--cfg-options", *QUICK[:2])
+    assert "Distributed training: True" in log and "MMDistributedDataParallel" in log
+    checkpoint = torch.load(work / "epoch_1.pth", weights_only=True)
+    assert checkpoint["meta"]["pretrained_encoder"]["tensors"] == 56

@@ -12,9 +12,10 @@ from competition.cli.options import add_training_options, print_last_checkpoint,
 
 
 def add_arguments(parser):
-    add_training_options(parser, load_from_help="start from these weights (e.g. a VideoMAE encoder to continue "
-                                                "its pretraining on this domain); the decoder, if absent, starts "
-                                                "fresh")
+    add_training_options(parser, load_from_help="start from the weights of another run of this model (tensors "
+                                                "matched by name and shape); to continue VideoMAE's released "
+                                                "encoder on this domain use --cfg-options "
+                                                "model.backbone.pretrained=FILE instead")
     parser.add_argument("--raw-root", help="the raw download whose long videos the corpus lists (default: "
                                            "$MIGA_RAW, else data/raw)")
 

@@ -101,7 +101,10 @@ class MaskedVideoPretrainer(BaseModel):
         video = inputs.flatten(0, 1) if inputs.ndim == 6 else inputs  # [B, clips, C, T, H, W] -> [B·clips, ...]
         if mode == "loss":
             out = self.reconstruct(video)
-            return dict(loss=F.mse_loss(out["predicted"].float(), out["target"]))
+            # Logged beside the loss, not trained on: what predicting zeros (each normalised tubelet's mean)
+            # would score on this batch. A loss that stays at it has learned nothing beyond the mean.
+            return dict(loss=F.mse_loss(out["predicted"].float(), out["target"]),
+                        zero_baseline=out["target"].pow(2).mean())
         if mode == "tensor":
             return self.reconstruct(video)
         raise ValueError(f"MaskedVideoPretrainer predicts no classes (mode {mode!r}); fine-tune its encoder: "
