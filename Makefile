@@ -29,7 +29,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/pose_heatmaps.py
 	$(BIN)/python benchmarks/gaie_vit.py
 	$(BIN)/python benchmarks/ensemble_search.py
-	$(BIN)/python benchmarks/masked_pretraining.py --parts corpus loader
+	$(BIN)/python benchmarks/masked_pretraining.py --parts corpus flops loader
 
 clean:
 	rm -rf $(DEMO_DIR) .pytest_cache

@@ -1,16 +1,18 @@
-"""Masked video pretraining on the CPU, four parts side by side in one run (run from the repository root):
+"""Masked video pretraining on the CPU, five parts side by side in one run (run from the repository root):
 
     .venv/bin/python benchmarks/masked_pretraining.py                       # every part
-    .venv/bin/python benchmarks/masked_pretraining.py --parts corpus loader
+    .venv/bin/python benchmarks/masked_pretraining.py --parts corpus flops loader
 
 1. corpus: the corpus a full prepare of the real download would give — clip counts from the real clip lists
    (../shared/real/imigue; they carry no frame counts) and the windows of the long videos from the
    download's known total (≈ 3.77 M frames in 359 videos), with the bounds the unknown per-video lengths leave.
-2. loader: samples/s of one corpus data worker on a 720×1280 H.264 long video (libx264 defaults, GOP 250),
+2. flops: multiply-accumulates of one clip's forward pass, ViT-B pretraining (90% and 75% masked) against the
+   fine-tuning forward of the same ViT-B (all 1568 tokens), counted on the meta device (no GPU needed).
+3. loader: samples/s of one corpus data worker on a 720×1280 H.264 long video (libx264 defaults, GOP 250),
    decoding at full size then resizing against scaling inside the decoder (`VideoFileInit(short_side=256)`).
-3. pretrain: the tiny pretraining's reconstruction loss over steps on `miga synth` clips, against the loss of
+4. pretrain: the tiny pretraining's reconstruction loss over steps on `miga synth` clips, against the loss of
    predicting zeros (each normalised tubelet's mean) on the same batches, logged by the model.
-4. fine-tune: the tiny RGB ViT fine-tuned on a small labelled share of the synthetic training clips, from
+5. fine-tune: the tiny RGB ViT fine-tuned on a small labelled share of the synthetic training clips, from
    that pretrained encoder against from scratch — same steps, same seed, several seeds — scored on every
    other labelled clip (the remaining training clips and the validation clips).
 """
@@ -84,7 +86,51 @@ def corpus_part(args):
               f"{math.floor(low) + total_clips:,}–{math.ceil(high) + total_clips:,}")
 
 
-# ---------------------------------------------------------------- 2. loader throughput
+# ---------------------------------------------------------------- 2. multiply-accumulates
+
+
+def forward_gmacs(config, mask_ratio=None):
+    """GMACs of one clip's forward pass of a config's model (math attention, counted on the meta device)."""
+    import importlib
+
+    import torch
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from models.runner.config import load_config
+
+    register_all_modules(init_default_scope=True)
+    cfg = load_config(config, data_root="unused")
+    for module in cfg.custom_imports["imports"]:
+        importlib.import_module(module)
+    cfg.model.data_preprocessor.pop("blending", None)
+    if mask_ratio is not None:
+        cfg.model.mask_ratio = mask_ratio
+    backbone = cfg.model.backbone
+    with torch.device("meta"):
+        model = MODELS.build(cfg.model)
+        clip = torch.empty(1, 3, backbone.num_frames, backbone.img_size, backbone.img_size)
+    with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter, torch.no_grad():
+        if mask_ratio is None:
+            model.cls_head(model.backbone(clip))
+        else:
+            model(clip, mode="loss")
+    return counter.get_total_flops() / 2 / 1e9
+
+
+def flops_part(args):
+    print("\n## 2. forward multiply-accumulates of one 16 x 224 x 224 clip (meta device)")
+    rows = [("fine-tuning vit_b_rgb (1568 tokens)", forward_gmacs("vit_b_rgb"))]
+    for ratio in (0.9, 0.75):
+        rows.append((f"pretraining videomae_vit_b, mask {ratio}", forward_gmacs("pretrain/videomae_vit_b", ratio)))
+    print("forward pass | GMACs | ratio to fine-tuning")
+    for label, gmacs in rows:
+        print(f"{label} | {gmacs:.1f} | {gmacs / rows[0][1]:.2f}")
+
+
+# ---------------------------------------------------------------- 3. loader throughput
 
 
 def write_long_video(path, frames, height=720, width=1280, fps=25):
@@ -109,7 +155,7 @@ def loader_part(args, work):
     from competition.data.video import video_info
     from models.pretrain.pipelines import corpus_pipeline
 
-    print("\n## 2. corpus loader, one worker, 720x1280 H.264 long video, 16 frames every 4th per sample")
+    print("\n## 3. corpus loader, one worker, 720x1280 H.264 long video, 16 frames every 4th per sample")
     register_all_modules(init_default_scope=True)
     video = work / "long_720p.mp4"
     if not video.exists():
@@ -139,7 +185,7 @@ def loader_part(args, work):
         print(f"{label} | {rate:.2f} | {rate / rows[0][1]:.2f}x")
 
 
-# ---------------------------------------------------------------- 3. pretraining loss; 4. fine-tuning
+# ---------------------------------------------------------------- 4. pretraining loss; 5. fine-tuning
 
 
 def synthetic_dataset(args, work):
@@ -161,7 +207,7 @@ def pretrain_part(args, raw, prepared, work):
     from models.runner.config import leaf_dataset
     from models.runner.pretrain import check_corpus, prepare_pretrain_config, pretrain
 
-    print(f"\n## 3. tiny pretraining ({TINY}) on miga synth clips: reconstruction loss over steps")
+    print(f"\n## 4. tiny pretraining ({TINY}) on miga synth clips: reconstruction loss over steps")
     cfg = _quiet(prepare_pretrain_config(TINY, work_dir=work / "pretrain", data_root=prepared, raw_root=raw,
                                          seed=args.seed))
     dataset = leaf_dataset(cfg.train_dataloader)
@@ -205,14 +251,15 @@ def split_labelled_share(prepared, share, seed):
     return len(chosen), len(heldout), float(np.mean(np.asarray(labels) == majority))
 
 
-def fine_tune_and_score(prepared, checkpoint, seed, epochs, work):
+def fine_tune_and_score(prepared, checkpoint, seed, epochs, work, overrides=None):
     import contextlib
     import io
 
     from models.runner.predict import collect_scores, predict_config
     from models.runner.train import prepare_config, train
 
-    options = {"train_dataloader.dataset.dataset.ann_file": "rgb/share.txt", "train_cfg.max_epochs": epochs}
+    options = {"train_dataloader.dataset.dataset.ann_file": "rgb/share.txt", "train_cfg.max_epochs": epochs,
+               **(overrides or {})}
     with contextlib.redirect_stdout(io.StringIO()):
         cfg = _quiet(prepare_config(FINE_TUNE, work_dir=work, data_root=prepared, seed=seed, load_from=checkpoint,
                                     cfg_options=options))
@@ -227,17 +274,19 @@ def fine_tune_and_score(prepared, checkpoint, seed, epochs, work):
 
 
 def fine_tune_part(args, prepared, checkpoint, work):
-    print(f"\n## 4. fine-tuning {FINE_TUNE} on {args.share:.0%} of the synthetic training clips: "
+    print(f"\n## 5. fine-tuning {FINE_TUNE} on {args.share:.0%} of the synthetic training clips: "
           "pretrained encoder against from scratch")
     chosen, heldout, majority = split_labelled_share(prepared, args.share, args.data_seed)
     print(f"{chosen} labelled clips, scored on {heldout} held-out clips (majority class of the share: "
-          f"{majority:.3f}); {args.fine_tune_epochs} epochs each")
+          f"{majority:.3f}); {args.fine_tune_epochs} epochs each"
+          + (f"; config changed by {dict(args.fine_tune_options)}" if args.fine_tune_options else ""))
     print("seed | from scratch | from the pretrained encoder | difference")
     differences, results = [], {"scratch": [], "pretrained": []}
     for seed in args.seeds:
-        scratch, steps = fine_tune_and_score(prepared, None, seed, args.fine_tune_epochs, work / f"scratch{seed}")
+        scratch, steps = fine_tune_and_score(prepared, None, seed, args.fine_tune_epochs, work / f"scratch{seed}",
+                                             args.fine_tune_options)
         pretrained, same = fine_tune_and_score(prepared, checkpoint, seed, args.fine_tune_epochs,
-                                               work / f"pretrained{seed}")
+                                               work / f"pretrained{seed}", args.fine_tune_options)
         assert steps == same
         results["scratch"].append(scratch)
         results["pretrained"].append(pretrained)
@@ -250,8 +299,8 @@ def fine_tune_part(args, prepared, checkpoint, work):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", nargs="+", default=["corpus", "loader", "pretrain", "fine-tune"],
-                        choices=["corpus", "loader", "pretrain", "fine-tune"])
+    parser.add_argument("--parts", nargs="+", default=["corpus", "flops", "loader", "pretrain", "fine-tune"],
+                        choices=["corpus", "flops", "loader", "pretrain", "fine-tune"])
     parser.add_argument("--work", help="working folder (kept; default: a temporary one)")
     parser.add_argument("--videos", type=int, default=24, help="synthetic long videos")
     parser.add_argument("--class-power", type=float, default=0.0,
@@ -260,9 +309,14 @@ def main():
     parser.add_argument("--seed", type=int, default=0, help="seed of the pretraining run")
     parser.add_argument("--pretrain-steps", type=int, default=1000)
     parser.add_argument("--loss-rows", type=int, default=12)
+    parser.add_argument("--checkpoint", help="fine-tune from this pretraining checkpoint instead of pretraining "
+                                             "(with --work of the run that made it)")
     parser.add_argument("--share", type=float, default=0.5, help="labelled share of the training clips")
     parser.add_argument("--fine-tune-epochs", type=int, default=40)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    from models.runner.config import DictAction
+    parser.add_argument("--fine-tune-options", nargs="+", action=DictAction, default={}, metavar="KEY=VALUE",
+                        help="config changes of both fine-tuning arms, e.g. model.data_preprocessor.blending=None")
     parser.add_argument("--loader-frames", type=int, default=600)
     parser.add_argument("--loader-samples", type=int, default=12)
     args = parser.parse_args()
@@ -274,11 +328,13 @@ def main():
         work.mkdir(parents=True, exist_ok=True)
         if "corpus" in args.parts:
             corpus_part(args)
+        if "flops" in args.parts:
+            flops_part(args)
         if "loader" in args.parts:
             loader_part(args, work)
         if {"pretrain", "fine-tune"} & set(args.parts):
             raw, prepared = synthetic_dataset(args, work)
-            checkpoint = pretrain_part(args, raw, prepared, work)
+            checkpoint = args.checkpoint or pretrain_part(args, raw, prepared, work)
             if "fine-tune" in args.parts:
                 fine_tune_part(args, prepared, checkpoint, work)
 
