@@ -14,13 +14,14 @@ PRETRAINER = "MaskedVideoPretrainer"
 def prepare_pretrain_config(config, *, raw_root=None, **options):
     """The Config of a pretraining run (options as models.runner.train.prepare_config; `raw_root`: the
     download holding the long videos)."""
+    from models.runner.config import load_config
     from models.runner.train import prepare_config
 
-    cfg = prepare_config(config, raw_root=raw_root, **options)
-    if cfg.model.get("type") != PRETRAINER:
-        raise DataError(config, f"not a pretraining config (its model is {cfg.model.get('type')}, not {PRETRAINER}); "
-                                "the pretraining configs are under models/configs/pretrain/; `miga train` fine-tunes")
-    return cfg
+    model = load_config(config).model.get("type")  # checked before --load-from writes anything
+    if model != PRETRAINER:
+        raise DataError(config, f"not a pretraining config (its model is {model}, not {PRETRAINER}); the "
+                                "pretraining configs are under models/configs/pretrain/; `miga train` fine-tunes")
+    return prepare_config(config, raw_root=raw_root, **options)
 
 
 def check_corpus(cfg):
