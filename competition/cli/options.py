@@ -17,9 +17,9 @@ def add_format_source(parser, required=False):
     source.add_argument("--sample", metavar="CSV", help="the competition's sample_submission.csv")
 
 
-def add_training_options(parser, load_from_help):
+def add_training_options(parser, load_from_help, example="tiny/posec3d_joint"):
     """The options of a training run through mmengine's Runner (`miga train`, `miga pretrain`)."""
-    parser.add_argument("config", help="config file, or a name under models/configs (e.g. tiny/posec3d_joint)")
+    parser.add_argument("config", help=f"config file, or a name under models/configs (e.g. {example})")
     parser.add_argument("--work-dir", help="where checkpoints and logs go (default: work_dirs/<config name>)")
     parser.add_argument("--data-root", help="the prepared dataset (default: $MIGA_DATA, else data/prepared)")
     parser.add_argument("--resume", action="store_true",

@@ -15,7 +15,8 @@ def add_arguments(parser):
     add_training_options(parser, load_from_help="start from the weights of another run of this model (tensors "
                                                 "matched by name and shape); to continue VideoMAE's released "
                                                 "encoder on this domain use --cfg-options "
-                                                "model.backbone.pretrained=FILE instead")
+                                                "model.backbone.pretrained=FILE instead",
+                         example="pretrain/videomae_vit_b")
     parser.add_argument("--raw-root", help="the raw download whose long videos the corpus lists (default: "
                                            "$MIGA_RAW, else data/raw)")
 
