@@ -31,6 +31,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/gaie_vit.py
 	$(BIN)/python benchmarks/ensemble_search.py
 	$(BIN)/python benchmarks/prepare_clips.py
+	$(BIN)/python benchmarks/masked_pretraining.py --parts corpus flops loader
 
 clean:
 	rm -rf $(DEMO_DIR) .pytest_cache

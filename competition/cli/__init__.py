@@ -15,6 +15,8 @@ COMMANDS = {
     "synth": "write a synthetic dataset in the exact raw layout of the competition download",
     "prepare": "convert the raw download into the prepared dataset mmaction2 trains on",
     "modality": "make Taylor-video, optical-flow or depth clip videos for the video models",
+    "corpus": "index the unlabeled corpus (long-video windows and cut clips) of masked video pretraining",
+    "pretrain": "masked video pretraining (VideoMAE) of a ViT encoder on the unlabeled corpus",
     "train": "train an mmaction2 config (models/configs) through mmengine's Runner",
     "merge-weights": "merge trained RGB-only and pose-only weights into an RGBPoseConv3D model's initialisation",
     "predict": "predict a split with a trained model; write its probability file",

@@ -11,3 +11,7 @@ tiny_swin_optim_wrapper = dict(paramwise_cfg=dict(backbone=dict(lr_mult=1.0)))
 tiny_train_cfg = dict(max_epochs=1)
 tiny_param_scheduler = [dict(type='CosineAnnealingLR', T_max=30, eta_min=0, by_epoch=True, begin=0, end=30)]
 tiny_hooks = dict(logger=dict(interval=5), checkpoint=dict(save_best=None))
+# The tiny ViT of tiny/vit_*_rgb.py and pretrain/tiny/*.py (the sizes of seed_papers/tiny/gaie_vit_b.py, so
+# one tiny pretrained encoder loads into all of them): 8 frames, 32 px, 8 px patches, width 32, 4 blocks.
+tiny_vit_backbone = dict(img_size=32, num_frames=8, patch_size=8, embed_dims=32, depth=4, num_heads=2,
+                         drop_path_rate=0.0)
