@@ -30,9 +30,11 @@ class EnsembleFit:
     spec: dict
 
 
-def load_labelled_model_set(pred_dirs, track):
-    """The models' validation files joined by id; every row must carry a label."""
-    model_set = load_model_set(pred_dirs, split="val", track=track, num_classes=CLASSES_OF_TRACK[track])
+def load_labelled_model_set(pred_dirs, track, num_classes=None):
+    """The models' validation files joined by id; every row must carry a label. `num_classes` defaults to the
+    track's (another dataset, such as an imported skeleton set, says its own)."""
+    model_set = load_model_set(pred_dirs, split="val", track=track,
+                               num_classes=num_classes or CLASSES_OF_TRACK[track])
     unknown = np.flatnonzero(model_set.labels < 0)
     if len(unknown):
         raise DataError(model_set.paths[0], f"{len(unknown)} validation row(s) have no label (-1), first id "
@@ -43,13 +45,13 @@ def load_labelled_model_set(pred_dirs, track):
 
 def fit_ensemble(pred_dirs, *, track, out, method="auto", objective="accuracy", folds=5, seed=0, trials=1000,
                  power=False, storage=None, study=None, workers=1, work_dir="work_dirs/ensembles", progress=True,
-                 model_set=None, on_result=None) -> EnsembleFit:
+                 model_set=None, on_result=None, num_classes=None) -> EnsembleFit:
     """Fit `method` (or every method, `auto`) on the models' validation files and write the spec to `out`.
 
     `on_result(result)` is called as each method's cross-validation finishes.
     """
     out = Path(out)
-    model_set = model_set or load_labelled_model_set(pred_dirs, track)
+    model_set = model_set or load_labelled_model_set(pred_dirs, track, num_classes)
     if not 2 <= folds <= len(model_set.ids):
         raise DataError("--folds", f"must be between 2 and the {len(model_set.ids)} validation rows, got {folds}")
     if trials < 1:

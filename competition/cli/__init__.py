@@ -14,6 +14,7 @@ from competition.core.errors import DataError
 COMMANDS = {
     "synth": "write a synthetic dataset in the exact raw layout of the competition download",
     "prepare": "convert the raw download into the prepared dataset mmaction2 trains on",
+    "import-skeleton": "turn any skeleton dataset (arrays of joints per clip) into the prepared pose form",
     "modality": "make Taylor-video, optical-flow or depth clip videos for the video models",
     "train": "train an mmaction2 config (models/configs) through mmengine's Runner",
     "predict": "predict a split with a trained model; write its probability file",

@@ -19,6 +19,9 @@ def add_arguments(parser):
     parser.add_argument("--objective", default="accuracy", choices=OBJECTIVES,
                         help="accuracy (log-loss breaks ties) or log_loss")
     parser.add_argument("--folds", type=int, default=5, help="K of the cross-validated estimate")
+    parser.add_argument("--num-classes", type=int, default=None,
+                        help="classes of the probability files when they are not the track's (another dataset, "
+                             "e.g. one brought in with `miga import-skeleton`)")
     parser.add_argument("--seed", type=int, default=0, help="folds and Optuna samplers; a seeded 1-worker run "
                                                             "is reproducible")
     optuna = parser.add_argument_group("optuna")
@@ -43,13 +46,13 @@ def _print_result(result):
 
 
 def run(args):
-    model_set = load_labelled_model_set(args.pred_dirs, args.track)
+    model_set = load_labelled_model_set(args.pred_dirs, args.track, args.num_classes)
     print(f"{len(model_set.models)} models × {len(model_set.ids)} validation rows × {model_set.num_classes} classes: "
           f"{', '.join(model_set.models)}")
     fit = fit_ensemble(args.pred_dirs, track=args.track, out=args.out, method=args.method, objective=args.objective,
                        folds=args.folds, seed=args.seed, trials=args.trials, power=args.power, storage=args.storage,
                        study=args.study, workers=args.workers, work_dir=args.work_dir, progress=not args.quiet,
-                       model_set=model_set, on_result=_print_result)
+                       model_set=model_set, on_result=_print_result, num_classes=args.num_classes)
     print()
     print(table(fit.results, fit.chosen, args.objective))
     chosen = fit.chosen
