@@ -371,16 +371,17 @@ def test_configs_fitted_to_a_ten_class_3d_dataset(ten_classes):
 def test_a_new_skeleton_dataset_trains_predicts_and_ensembles_with_commands_only(ten_classes, tmp_path):
     from competition.core.probabilities import load_probabilities
 
-    options = ["--cfg-options", "skeleton_layout=kinect20", "train_cfg.max_epochs=2"]
+    options = ["--cfg-options", "skeleton_layout=kinect20"]
     folders = []
-    for name in ("stgcnpp_joint", "stgcnpp_bone_motion", "posec3d_limb"):
+    for name in ("stgcnpp_bone_motion", "posec3d_limb"):
         work = tmp_path / "work" / name
         assert main(["train", f"tiny/{name}", "--data-root", str(ten_classes), "--work-dir", str(work),
                      "--seed", "0", *options]) == 0
-        checkpoint = work / "epoch_2.pth"
+        checkpoint = work / "epoch_1.pth"
         for split in ("val", "test"):
-            assert main(["predict", f"tiny/{name}", str(checkpoint), "--split", split, "--data-root", str(ten_classes),
-                         "--out", str(tmp_path / "predictions" / name), "--cfg-options", "skeleton_layout=kinect20"]) == 0
+            assert main(["predict", f"tiny/{name}", str(checkpoint), "--split", split, "--data-root",
+                         str(ten_classes), "--out", str(tmp_path / "predictions" / name), "--cfg-options",
+                         "skeleton_layout=kinect20"]) == 0
         probs = load_probabilities(tmp_path / "predictions" / name / "test.npz", num_classes=10)
         assert len(probs) == 20 and probs.has_labels  # the imported test split keeps its labels
         folders.append(str(tmp_path / "predictions" / name))

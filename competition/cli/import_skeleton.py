@@ -33,10 +33,11 @@ def run(args):
         folder = summary.out / scheme if scheme else summary.out
         print(f"  {folder}: " + ", ".join(f"{split} {n}" for split, n in counts.items()))
     if summary.rescaled:
-        print(f"coordinates were not pixels: mapped into a {summary.rescaled['frame'][0]}x{summary.rescaled['frame'][1]} "
-              f"frame by one affine map (scale {summary.rescaled['scale']:.3g}); see import_report.json")
+        width, height = summary.rescaled["frame"]
+        print(f"coordinates were not pixels: mapped into a {width}x{height} frame by one affine map (scale "
+              f"{summary.rescaled['scale']:.3g}); see import_report.json")
     if summary.missing_joints:
         print(f"{summary.missing_joints} joint positions were NaN: kept as missing (score 0)")
-    print(f"train with: miga train stgcnpp_joint --data-root {summary.out}{'/<scheme>' if len(summary.schemes) > 1 else ''} "
-          f"--cfg-options skeleton_layout={summary.layout}")
+    root = summary.out / "<scheme>" if len(summary.schemes) > 1 else summary.out
+    print(f"train with: miga train stgcnpp_joint --data-root {root} --cfg-options skeleton_layout={summary.layout}")
     return 0

@@ -104,11 +104,11 @@ class SkeletonLayout:
             for a, b in values:
                 image = (mirror[a], mirror[b])
                 if frozenset(image) not in present:
+                    article = "an" if what == "edge" else "a"
                     raise LayoutError(self.name, f"{what} ({a}, {b}) = {self.joints[a]!r}-{self.joints[b]!r} mirrors "
                                                  f"to {image} = {self.joints[image[0]]!r}-{self.joints[image[1]]!r}, "
-                                                 f"which is not {'an' if what == 'edge' else 'a'} {what}: the pairs and the {what}s "
-                                                 f"disagree")
-        self.parents  # refuses a graph that does not reach every joint from the centre
+                                                 f"which is not {article} {what}: the pairs and the {what}s disagree")
+        _ = self.parents  # refuses a graph that does not reach every joint from the centre
 
     # --- what follows from the declaration ---------------------------------------------------------------
 

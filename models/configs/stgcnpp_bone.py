@@ -1,5 +1,5 @@
-# ST-GCN++ on the bones (each joint minus its parent on the layout's tree from the centre joint): stgcnpp_joint.py's recipe with
-# the 'bone' stream (PYSKL's 'b').
+# ST-GCN++ on the bones (each joint minus its parent on the layout's tree from the centre joint):
+# stgcnpp_joint.py's recipe with the 'bone' stream (PYSKL's 'b').
 _base_ = ['stgcnpp_joint.py']
 from models.components.pipelines import gcn_dataloaders
 
