@@ -32,7 +32,7 @@ def steps(out, videos, seed, epochs, trials):
     plan += [
         ("ensemble Track 1 (every method, ranked by cross-validated accuracy)",
          ["ensemble", "--track", "1", *[predictions / m for m in TRACK1_MODELS], "--out", track1,
-          "--trials", trials, "--folds", "5", "--seed", seed, "--work-dir", work / "ensembles", "--quiet"]),
+          "--trials", trials, "--data", prepared, "--seed", seed, "--work-dir", work / "ensembles", "--quiet"]),
         ("write the Track 1 submission", ["submission", "--track", "1", track1, "--data", prepared,
                                           "--out", submissions, "--name", "track1"]),
         ("validate it", ["validate", "--track", "1", submissions / "track1.csv", "--data", prepared]),
@@ -50,7 +50,7 @@ def steps(out, videos, seed, epochs, trials):
     track3 = ensembles / "track3.json"
     plan += [
         ("ensemble Track 3", ["ensemble", "--track", "3", *[video_predictions / m for m in TRACK3_MODELS],
-                              "--out", track3, "--trials", trials, "--folds", "5", "--seed", seed,
+                              "--out", track3, "--trials", trials, "--data", prepared, "--seed", seed,
                               "--work-dir", work / "ensembles", "--quiet"]),
         ("write the Track 3 submission", ["submission", "--track", "3", track3, "--data", prepared,
                                           "--out", submissions, "--name", "track3"]),

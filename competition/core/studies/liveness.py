@@ -5,8 +5,11 @@ it took the trial and whether it records heartbeats. Where several workers may s
 more than one worker process, a database URL that other machines may open, or MIGA_WORKER_RANK set) a thread
 also records a heartbeat every `interval` seconds while the trial runs. A RUNNING trial is dead when
 
-- its owner ran on this machine and that process no longer exists (found at once), or
-- its owner records heartbeats and the last one is older than `grace` seconds (a worker on another machine).
+- its owner ran on this machine and that process no longer exists (found at once; while it exists, the
+  trial is alive however late its heartbeats are on a busy machine), or
+- its owner ran on another machine, records heartbeats, and the last one is older than `grace` seconds, or
+- it was never marked and started more than `grace` seconds ago (its worker died between taking the trial
+  and marking it, a few milliseconds).
 
 A dead trial is told FAIL and its parameters are enqueued once more (a retry that dies too is not retried
 again). Everything goes through Optuna's public API: trial user attributes, `Study.tell` with a trial
@@ -87,7 +90,7 @@ def this_process():
 
 
 def _owner_alive(owner, here):
-    """False when the owner ran on this machine and its process is gone; None when this machine cannot tell."""
+    """Whether the owner's process runs, when it ran on this machine; None when this machine cannot tell."""
     if owner.get("host") != here["host"] or owner.get("boot") != here["boot"]:
         return None
     start = _process_start(int(owner["pid"]))
@@ -98,17 +101,22 @@ def _owner_alive(owner, here):
 
 def is_dead(trial, now=None, here=None, grace=None):
     """Whether a RUNNING trial (FrozenTrial) belongs to a worker that is gone (see the module docstring)."""
-    owner = trial.user_attrs.get(OWNER_ATTR)
-    if not isinstance(owner, dict):
-        return False  # not taken by a miga worker (or not marked yet): leave it alone
-    if _owner_alive(owner, here or this_process()) is False:
-        return True
-    if not owner.get("beats"):
-        return False
     if grace is None:
         grace = heartbeat_settings()[1]
+    now = now or time.time()
+    owner = trial.user_attrs.get(OWNER_ATTR)
+    if not isinstance(owner, dict):
+        # A worker marks its trial right after taking it: unmarked for a whole grace period, it died between.
+        started = trial.datetime_start.timestamp() if trial.datetime_start else now
+        return now - started > grace
+    alive = _owner_alive(owner, here or this_process())
+    if alive is not None:
+        # On this machine the process table decides: a heartbeat late on a busy machine is no death.
+        return not alive
+    if not owner.get("beats"):
+        return False
     last = max(float(owner.get("time", 0)), float(trial.user_attrs.get(HEARTBEAT_ATTR, 0)))
-    return (now or time.time()) - last > grace
+    return now - last > grace
 
 
 def fail_stale_trials(study):
