@@ -262,6 +262,9 @@ def test_import_two_split_schemes_of_arrays_with_a_carved_val_split(tmp_path):
         assert points.min() >= 0 and points[..., 0].max() <= 320 and points[..., 1].max() <= 240
         clips = (tmp_path / "out" / scheme / "clips.csv").read_text().splitlines()
         assert clips[0] == "clip_id,video_id,split,label,raw_class,start,end,frames" and len(clips) == 40
+        # made-up ids are clip ids <video>_<k> of their own group, so miga ensemble's grouped folds find them
+        clip_id, video_id = clips[1].split(",")[:2]
+        assert clip_id == f"{video_id}_0"
     # a given val split is kept, not carved
     single = tmp_path / "single"
     single.mkdir()
@@ -386,6 +389,19 @@ def test_a_new_skeleton_dataset_trains_predicts_and_ensembles_with_commands_only
         assert len(probs) == 20 and probs.has_labels  # the imported test split keeps its labels
         folders.append(str(tmp_path / "predictions" / name))
     spec = tmp_path / "ensemble.json"
-    assert main(["ensemble", "--track", "1", *folders, "--num-classes", "10", "--method", "mean", "--folds", "2",
+    assert main(["ensemble", "--track", "1", *folders, "--method", "mean", "--folds", "2",
                  "--out", str(spec), "--quiet", "--work-dir", str(tmp_path / "ens")]) == 0
     assert json.loads(spec.read_text())["num_classes"] == 10
+
+
+def test_import_the_real_jhmdb_joints(tmp_path):
+    from tests.conftest import real_path
+
+    source = real_path("jhmdb")
+    summary = import_skeleton(source, tmp_path / "jhmdb", "jhmdb15")
+    assert set(summary.schemes) == {"split1", "split2", "split3"} and len(summary.classes) == 14
+    for scheme, counts in summary.schemes.items():
+        with np.load(source / f"{scheme}_train.npz") as train, np.load(source / f"{scheme}_test.npz") as test:
+            assert counts["train"] + counts["val"] == len(train["lengths"]) and counts["test"] == len(test["lengths"])
+        data = load_pose_annotations(tmp_path / "jhmdb" / scheme / "pose" / "jhmdb15.npz", split="test")
+        assert {a["label"] for a in data["annotations"]} == set(range(14))  # JHMDB's test labels are kept

@@ -92,15 +92,18 @@ def _npz_clips(path, split, layout, fixed_split=True):
         raise DataError(path, f"the file name says the split ({split}); it may not also hold a `split` array")
     ids = arrays["ids"].astype(str).tolist() if "ids" in arrays else None
     offsets = np.concatenate([[0], np.cumsum(lengths)])
-    out = []
+    out, in_group = [], {}
     for i in range(clips):
         clip_split = str(arrays["split"][i]) if "split" in arrays else split
-        clip_id = ids[i] if ids else f"{clip_split}_{i:05d}"
+        group = (str(arrays["groups"][i]) if "groups" in arrays else ids[i] if ids else f"{clip_split}{i:05d}")
+        # made-up ids take the toolkit's clip id form <video>_<k>, so grouped folds (miga ensemble) find the group
+        k = in_group[group] = in_group.get(group, -1) + 1
+        clip_id = ids[i] if ids else f"{group}_{k}"
         frames = slice(offsets[i], offsets[i + 1])
         out.append(Clip(clip_id, _label(labels[i]), clip_split, joints[frames].astype(np.float32),
                         (np.ones(joints[frames].shape[:2], np.float32) if scores is None
                          else scores[frames].astype(np.float32)),
-                        str(arrays["groups"][i]) if "groups" in arrays else clip_id,
+                        group,
                         tuple(int(v) for v in arrays["img_shape"][i]) if "img_shape" in arrays else None))
     return out
 
