@@ -12,6 +12,7 @@ from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner import Runner
 
 from models.openmmlab import checkpoint_loading
+from models.runner.cpu import apply_cpu_defaults
 
 BUFFER_KEYS = ("log_history", "count_history", "max_length")
 
@@ -65,5 +66,7 @@ class MigaRunner(Runner):
 
 
 def build_runner(cfg):
-    """The Runner of a toolkit run (train, predict, features) from its Config."""
+    """The Runner of a toolkit run (train, predict, features) from its Config; on a machine without a GPU,
+    with threads and loader workers fitted to its cores (models.runner.cpu)."""
+    apply_cpu_defaults(cfg)
     return MigaRunner.from_cfg(cfg)
