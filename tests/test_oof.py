@@ -248,3 +248,17 @@ def test_gesture_profile_trains_on_the_oof_clip_probabilities_of_two_configs(dat
     val = load_probabilities(out / "val.npz", num_classes=2, track=3)
     assert sorted(val.ids) == ["1000", "1001", "1002", "1003", "2000", "2001"]
     assert load_probabilities(out / "test.npz").ids.tolist() == ["0003"]
+
+
+def test_a_fold_trains_and_predicts_under_torchrun(data, tmp_path):
+    from torchrun_helper import torchrun
+
+    out, work = tmp_path / "predictions" / "gcn", tmp_path / "work"
+    log = torchrun("train", "tiny/stgcnpp_joint", "--folds", "3", "--fold", "2", "--out", out, "--work-dir", work,
+                   "--data-root", data, "--seed", "0", "--launcher", "pytorch", *EPOCHS)
+    assert "Distributed training: True" in log and "folds still to run: [0, 1]" in log
+    folds = read_fold_file(data / "folds" / "k3-seed0-by-video.csv")
+    held_out = load_probabilities(out / "folds" / "fold2" / "oof.npz", split="oof")
+    assert sorted(held_out.ids) == sorted(folds.held_out(2)) and set(held_out.fold) == {2}
+    test = load_probabilities(out / "folds" / "fold2" / "test.npz", split="test")
+    assert len(test.ids) == 4 and (work / "fold2" / "epoch_1.pth").is_file()

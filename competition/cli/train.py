@@ -23,6 +23,7 @@ def add_arguments(parser):
         "K models, each trained on the labelled clips (train + val) of K-1 folds and predicting the fold it did "
         "not see; folds keep a video (a subject, when videos.csv names them) whole and come from one file in "
         "the prepared dataset, PREPARED/folds/, shared by every config. A fold's run folder is WORK_DIR/fold<k> "
+        "(default WORK_DIR: work_dirs/<config>_oof) "
         "(resumed when interrupted; a finished fold is kept); OUT gets oof.npz and test.npz (the mean of the "
         "fold models) once every fold has finished")
     folds.add_argument("--folds", type=at_least(2), metavar="K", help="train K fold models")
