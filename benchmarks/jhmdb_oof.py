@@ -34,11 +34,12 @@ VAL_SHARE = 777 / 13_670  # iMiGUE's validation clips among its labelled clips
 
 
 def held_out_model(name, config, data, work, threads):
-    """Trained once on the train split; its val and test files. Returns (folder, wall s, CPU s)."""
+    """Trained once on the train split; its val and test files. Returns (folder, wall s, CPU s).
+    With --work, a rerun resumes (a finished model is not trained again, and its seconds are then the check's)."""
     log = work / f"{name}.log"
     options = ["--cfg-options", f"skeleton_layout={LAYOUT}"]
     wall, cpu = miga("train", config, "--data-root", data, "--work-dir", work / "runs" / name, "--seed", 0,
-                     *options, threads=threads, log=log)
+                     "--resume", *options, threads=threads, log=log)
     checkpoint = (work / "runs" / name / "last_checkpoint").read_text().strip()
     out = work / "predictions" / name
     for split in ("val", "test"):
@@ -49,7 +50,8 @@ def held_out_model(name, config, data, work, threads):
 
 
 def out_of_fold_model(name, config, data, work, folds, threads):
-    """K fold models over train + val; their oof.npz and fold-mean test.npz. Returns (folder, wall s, CPU s)."""
+    """K fold models over train + val; their oof.npz and fold-mean test.npz. Returns (folder, wall s, CPU s).
+    A rerun keeps finished folds and resumes interrupted ones."""
     out = work / "predictions" / name
     wall, cpu = miga("train", config, "--folds", folds, "--out", out, "--data-root", data, "--work-dir",
                      work / "runs" / name, "--seed", 0, "--cfg-options", f"skeleton_layout={LAYOUT}",
@@ -114,8 +116,9 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="jhmdb-oof-") as tmp:
         root = Path(args.work or tmp)
         root.mkdir(parents=True, exist_ok=True)
-        miga("import-skeleton", JHMDB, root / "jhmdb", "--layout", LAYOUT, "--val-fraction", f"{VAL_SHARE:.4f}",
-             log=root / "import.log")
+        if not (root / "jhmdb" / "split1" / "clips.csv").is_file():  # a rerun keeps the fold files
+            miga("import-skeleton", JHMDB, root / "jhmdb", "--layout", LAYOUT, "--val-fraction",
+                 f"{VAL_SHARE:.4f}", log=root / "import.log")
         configs = cpu_configs(root / "configs", args.epochs, args.epochs)
         results = [run_split(split, root, configs, args) for split in args.splits]
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; jobs {args.jobs}, threads "

@@ -60,6 +60,13 @@ def test_grouped_folds_never_split_a_video_and_spread_the_classes(seed):
     np.testing.assert_array_equal(assign_folds(labels, 23, groups=groups), logo)
 
 
+def test_grouped_folds_of_a_set_too_small_to_stratify():
+    labels = np.arange(24) % 14  # 24 held-out clips of 14 classes: no class has a row for each of 5 folds
+    groups = np.array([f"v{i}" for i in range(24)])
+    fold_of = assign_folds(labels, 5, groups=groups, seed=1)
+    assert sorted(np.bincount(fold_of).tolist()) == [4, 5, 5, 5, 5]
+
+
 def test_groups_come_from_clip_ids_tables_or_a_file_and_unknown_rows_are_errors(tmp_path):
     assert video_groups(["0054_3", "a_b_12"]).tolist() == ["0054", "a_b"]
     with pytest.raises(ValueError, match="2 id\\(s\\) are not clip ids <video>_<k>.*'0054', 'x_y'"):

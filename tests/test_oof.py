@@ -198,7 +198,7 @@ def test_ensemble_fits_on_oof_rows_and_reuses_their_folds(data, trained, tmp_pat
     assert main(["ensemble", "--track", "1", *dirs, "--out", str(spec), "--method", "mean", "--data", str(data),
                  "--bootstrap", "200", "--work-dir", str(tmp_path / "studies"), "--quiet"]) == 0
     printed = capsys.readouterr().out
-    assert "16 oof rows" in printed and "the 3 folds of" in printed and "out of fold (oof.npz" in printed
+    assert "16 out-of-fold rows" in printed and "the 3 folds of" in printed and "out of fold (oof.npz" in printed
     written = json.loads(spec.read_text())
     assert written["rows"]["split"] == "oof" and written["rows"]["count"] == 16
     assert written["grouping"]["origin"].endswith("k3-seed0-by-video.csv") and written["folds"] == 3

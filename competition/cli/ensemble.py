@@ -104,8 +104,9 @@ def run(args):
         study=args.study, workers=args.workers, work_dir=args.work_dir, progress=not args.quiet)
     plan = plan_fit(args.pred_dirs, track=args.track, options=options)
     model_set = plan.model_set
-    print(f"{len(model_set.models)} models × {len(model_set.ids)} {model_set.split} rows × {model_set.num_classes} "
-          f"classes: {', '.join(model_set.models)}")
+    kind = "out-of-fold" if model_set.fold is not None else "validation"
+    print(f"{len(model_set.models)} models × {len(model_set.ids)} {kind} rows × {model_set.num_classes} classes: "
+          f"{', '.join(model_set.models)}")
     print(f"rows: {model_set.describe_rows()}")
     print(f"folds: {plan.folds.describe()}")
     prior = plan.correction.prior

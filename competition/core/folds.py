@@ -23,7 +23,7 @@ def assign_folds(labels, folds, *, groups=None, seed=0) -> np.ndarray:
     With `groups`, each group lies in exactly one fold; `folds` equal to the number of groups is
     leave-one-group-out (`leave_one_group_out`).
     """
-    from sklearn.model_selection import KFold, StratifiedGroupKFold, StratifiedKFold
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 
     labels = np.asarray(labels)
     if groups is not None:
@@ -36,9 +36,12 @@ def assign_folds(labels, folds, *, groups=None, seed=0) -> np.ndarray:
         raise ValueError(f"the number of folds must be between 2 and the {units} {what}, got {folds}")
     if groups is not None and folds == units:
         return leave_one_group_out(groups)
-    if groups is None and np.unique(labels, return_counts=True)[1].max() < folds:
-        # no class has a row for every fold (e.g. one sample per class): nothing to stratify
+    unstratifiable = np.unique(labels, return_counts=True)[1].max() < folds
+    # no class has a row for every fold (e.g. one sample per class, or 24 clips of 14 classes): nothing to stratify
+    if groups is None and unstratifiable:
         splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(labels)
+    elif unstratifiable:
+        splits = GroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels, groups)
     elif groups is None:
         splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels)
     else:
