@@ -1,5 +1,8 @@
 """miga ensemble: fit ensemble weights on validation probabilities, with a cross-validated estimate."""
+from pathlib import Path
+
 from competition.cli.options import add_track
+from competition.core.atomic import check_folder
 from ensembles.fit import METHOD_ORDER, fit_ensemble, load_labelled_model_set
 from ensembles.ranking import table
 from ensembles.scoring import OBJECTIVES
@@ -43,6 +46,7 @@ def _print_result(result):
 
 
 def run(args):
+    check_folder(Path(args.out).parent, f"the folder {Path(args.out).name} is written into")
     model_set = load_labelled_model_set(args.pred_dirs, args.track)
     print(f"{len(model_set.models)} models × {len(model_set.ids)} validation rows × {model_set.num_classes} classes: "
           f"{', '.join(model_set.models)}")

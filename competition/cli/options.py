@@ -15,3 +15,9 @@ def add_format_source(parser, required=False):
     source.add_argument("--ids", metavar="LIST", help="test ids: iMiGUE_test_clips_list.txt (`<id>.mp4 <label>`), "
                                                        "one id per line, or a JSON list")
     source.add_argument("--sample", metavar="CSV", help="the competition's sample_submission.csv")
+
+
+def add_verbose(parser):
+    parser.add_argument("--verbose", action="store_true",
+                        help="show mmengine's INFO lines (config, environment, every logged iteration) on the "
+                             "console too; they always go to the run's log file")

@@ -4,8 +4,13 @@ Single process: `miga train CONFIG`. Several GPUs on one machine (mmengine's lau
     torchrun --nproc_per_node=4 -m competition.cli train CONFIG --launcher pytorch
 Several machines: add `--nnodes=N --node_rank=R --master_addr=HOST --master_port=29500` to torchrun on
 each machine. The batch size in the config is per GPU.
+
+The console shows a progress bar per epoch and one line per validation; the full log (config, environment,
+mmengine's INFO lines) is in WORK_DIR/<timestamp>/, TensorBoard scalars in WORK_DIR/<timestamp>/vis_data.
 """
 from pathlib import Path
+
+from competition.cli.options import add_verbose
 
 
 def add_arguments(parser):
@@ -26,6 +31,7 @@ def add_arguments(parser):
     from models.runner.config import DictAction
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, default={}, metavar="KEY=VALUE",
                         help="override config entries, e.g. train_cfg.max_epochs=5 data_root=/data/prep")
+    add_verbose(parser)
 
 
 def run(args):
@@ -35,9 +41,10 @@ def run(args):
     cfg = prepare_config(args.config, work_dir=args.work_dir, data_root=args.data_root, resume=args.resume,
                          load_from=args.load_from, amp=args.amp, launcher=args.launcher, seed=args.seed,
                          cfg_options=args.cfg_options)
-    train(cfg)
+    runner = train(cfg, verbose=args.verbose)
     if is_main_process():
         last = Path(cfg.work_dir) / "last_checkpoint"
         if last.exists():
             print(f"checkpoint: {last.read_text().strip()}")
+        print(f"log: {runner.log_file}  (scalars: tensorboard --logdir {cfg.work_dir})")
     return 0
