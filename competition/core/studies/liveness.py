@@ -14,9 +14,9 @@ also records a heartbeat every `interval` seconds while the trial runs. A RUNNIN
 
 A dead trial is told FAIL and its parameters are enqueued once more (a retry that dies too is not retried
 again; a trial that died unmarked is not retried: workers mark a trial once its parameters are all drawn, so
-an unmarked one may hold only some of them). Everything goes through Optuna's public API: trial user attributes, `Study.tell` with a trial
-number and `Study.enqueue_trial`. Heartbeats from several machines compare their clocks: keep them in sync
-(NTP), or raise the grace period.
+an unmarked one may hold only some of them). Everything goes through Optuna's public API: trial user
+attributes, `Study.tell` with a trial number and `Study.enqueue_trial`. Heartbeats from several machines
+compare their clocks: keep them in sync (NTP), or raise the grace period.
 
 Settings: MIGA_HEARTBEAT_INTERVAL (seconds, default 10) and MIGA_HEARTBEAT_GRACE (default 3 intervals).
 """
