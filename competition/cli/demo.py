@@ -1,6 +1,6 @@
 """Run the whole workflow on synthetic data, step by step, through the same commands a user types.
 
-synthesize → prepare → train tiny joint, limb, GCN and RGB models → predict → ensemble (the ranked method
+synthesize → prepare → train tiny PoseConv3D (joint heatmaps), ST-GCN++ and Video Swin (RGB) models → predict → ensemble (the ranked method
 table) → Track 1 CSV → Track 3 video models → Track 3 CSV → validate → report → submit --dry-run.
 
 The console gets one line per step with its time; each step's whole output goes to OUT/logs/NN-step.log, and
@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-TRACK1_MODELS = ("posec3d_joint", "posec3d_limb", "stgcnpp_joint", "swin_t_rgb")
+TRACK1_MODELS = ("posec3d_joint", "stgcnpp_joint", "swin_t_rgb")
 TRACK3_MODELS = ("skeleton-dynamics", "gesture-profile")
 STATE = "demo.json"
 FOLDERS = ("raw", "prepared", "work_dirs", "predictions", "predictions_track3", "ensembles", "submissions",
@@ -123,7 +123,7 @@ SUMMARIES = {"ensemble Track 1": ("track1.json", "validation clips"), "ensemble 
 
 def add_arguments(parser):
     parser.add_argument("--out", default="demo", help="folder for everything the demo writes")
-    parser.add_argument("--videos", type=int, default=30, help="synthetic videos")
+    parser.add_argument("--videos", type=int, default=60, help="synthetic videos")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--class-power", type=float, default=0.3,
                         help="synthetic class frequencies ∝ real count ** power (1 = the real long tail)")
