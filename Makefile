@@ -23,12 +23,15 @@ test: $(STAMP)
 	bash .ci/install-postgres.sh
 	$(BIN)/python -m pytest tests
 
-# CPU benchmarks (a few minutes); the GPU ones take --device cuda (docs/benchmarks.md).
+# CPU benchmarks (about 20 minutes on 2 quiet cores, most of it prepare_clips.py making 3 full-scale videos);
+# the GPU ones take --device cuda (docs/benchmarks.md).
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/xlsx_reader.py
 	$(BIN)/python benchmarks/pose_heatmaps.py
 	$(BIN)/python benchmarks/gaie_vit.py
 	$(BIN)/python benchmarks/ensemble_search.py
+	$(BIN)/python benchmarks/prepare_clips.py
+	$(BIN)/python benchmarks/masked_pretraining.py --parts corpus flops loader
 
 clean:
 	rm -rf $(DEMO_DIR) .pytest_cache

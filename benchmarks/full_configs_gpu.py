@@ -7,6 +7,8 @@ so the figures are what the GPU can do. Also measures test-time inference clips/
 
     .venv/bin/python benchmarks/full_configs_gpu.py --device cuda --iters 200
     .venv/bin/python benchmarks/full_configs_gpu.py --device cuda --configs posec3d_joint swin_b_rgb --batch-size 8
+    .venv/bin/python benchmarks/full_configs_gpu.py --device cuda --configs seed_papers/gaie_vit_b \
+        seed_papers/clip_mg seed_papers/token_fusion seed_papers/agcn_joint
 
 Prints a Markdown table for docs/benchmarks.md.
 """
@@ -26,19 +28,33 @@ def _step(pipeline, name):
 
 
 def input_shape(cfg):
-    """The per-clip input the train pipeline produces: a shape, or {key: shape} for RGB+pose."""
-    from models.components.skeleton import GRAPH_LAYOUTS
+    """The per-clip input the train pipeline produces: a shape, or {key: shape} for several inputs."""
+    from models.components.skeleton import GRAPH_LAYOUTS, NUM_JOINTS_36
     from models.runner.config import leaf_dataset
 
     pipeline = leaf_dataset(cfg.train_dataloader).pipeline
     crop = _step(pipeline, "Resize")[-1]["scale"][0] if _step(pipeline, "Resize") else None
+    if _step(pipeline, "RandomCrop"):
+        crop = _step(pipeline, "RandomCrop")[0]["size"]
     backbone = cfg.model.backbone
-    if _step(pipeline, "MMUniformSampleFrames"):
+    if _step(pipeline, "MMUniformSampleFrames"):  # RGB + pose (RGBPoseConv3D, CLIP-MG, token fusion), or RGB alone
         lengths = _step(pipeline, "MMUniformSampleFrames")[0]["clip_len"]
-        scaling = [s for s in pipeline if "sigma" in s][0].get("scaling", 1.0)  # the heatmap step
-        return {"imgs": (1, 3, lengths["RGB"], crop, crop),
-                "heatmap_imgs": (1, backbone.pose_pathway.in_channels, lengths["Pose"], int(crop * scaling),
-                                 int(crop * scaling))}
+        rgb = (1, 3, lengths["RGB"], crop, crop)
+        if "Pose" not in lengths:
+            return rgb
+        keys = _step(pipeline, "PackActionInputs")[-1].get("collect_keys") or ("imgs", "heatmap_imgs")
+        shape = {"imgs": rgb}
+        heatmaps = [s for s in pipeline if "sigma" in s]
+        if "heatmap_imgs" in keys and heatmaps:
+            channels = backbone.pose_pathway.in_channels if "pose_pathway" in backbone else backbone.num_joints
+            size = int(crop * heatmaps[0].get("scaling", 1.0))
+            shape["heatmap_imgs"] = (1, channels, lengths["Pose"], size, size)
+        if "keypoint" in keys:
+            shape["keypoint"] = ((1, 1, lengths["Pose"], NUM_JOINTS_36, 3) if _step(pipeline, "FormatGCNInput")
+                                 else (1, lengths["Pose"], NUM_JOINTS_36, 2))
+        if "keypoint_score" in keys:
+            shape["keypoint_score"] = (1, lengths["Pose"], NUM_JOINTS_36)
+        return shape
     if _step(pipeline, "FormatGCNInput"):
         clip_len = _step(pipeline, "UniformSampleFrames")[0]["clip_len"]
         layout = backbone.graph_cfg.layout
@@ -46,8 +62,8 @@ def input_shape(cfg):
     if _step(pipeline, "UniformSampleFrames"):  # pose heatmaps
         clip_len = _step(pipeline, "UniformSampleFrames")[0]["clip_len"]
         return (1, backbone.in_channels, clip_len, crop, crop)
-    clip_len = _step(pipeline, "SampleFrames")[0]["clip_len"]
-    return (1, 3, clip_len, crop, crop)
+    sample = (_step(pipeline, "SampleFrames") or _step(pipeline, "UniformSample"))[0]
+    return (1, 3, sample["clip_len"], crop, crop)
 
 
 def synthetic_batch(shape, batch_size, num_classes, device):
@@ -66,13 +82,16 @@ def synthetic_batch(shape, batch_size, num_classes, device):
 def measure(name, args):
     import torch
     from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
     from mmengine.optim import build_optim_wrapper
-    from mmengine.registry import init_default_scope
+    from mmengine.utils import import_modules_from_strings
 
     from models.runner.config import load_config
 
     cfg = load_config(name)
-    init_default_scope("mmaction")
+    register_all_modules(init_default_scope=True)
+    if cfg.get("custom_imports"):
+        import_modules_from_strings(**cfg.custom_imports)
     batch_size = args.batch_size or cfg.train_dataloader.batch_size
     shape = input_shape(cfg)
     model = MODELS.build(cfg.model).to(args.device)

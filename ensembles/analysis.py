@@ -36,7 +36,7 @@ class LabelledPredictions:
 
     @property
     def num_classes(self) -> int:
-        return CLASSES_OF_TRACK[self.track]
+        return int(next(iter(self.models.values())).shape[1])
 
     @property
     def ensemble_name(self) -> str | None:
@@ -73,7 +73,7 @@ def load_labelled_predictions(track, *, spec=None, pred_dirs=(), split="val") ->
             sources = [input_source(spec, entry) for entry in spec_dict["inputs"]]
     if not sources:
         raise DataError("PRED_DIR", "give prediction folders, an ensemble spec (--ensemble), or both")
-    model_set = load_model_set(sources, split=split, track=track, num_classes=CLASSES_OF_TRACK[track])
+    model_set = load_model_set(sources, split=split, track=track)
     known = model_set.labels >= 0
     if not known.any():
         raise DataError(model_set.paths[0], f"no row of the {split} files has a label; error analysis needs the "
@@ -222,6 +222,8 @@ def ensemble_weights(spec) -> tuple[pd.Series, str]:
     coefficients' absolute sum stands in for it.
     """
     combiner = spec["combiner"]
+    if combiner.get("kind") == "corrected":  # temperatures and prior correction around the fitted combiner
+        combiner = combiner["combiner"]
     models = [entry["model"] for entry in spec["inputs"]]
     if combiner.get("kind") == "weighted_average":
         return pd.Series({m: float(combiner["weights"][m]) for m in models}), "weight"
@@ -231,9 +233,41 @@ def ensemble_weights(spec) -> tuple[pd.Series, str]:
 
 
 def method_table(spec) -> pd.DataFrame:
-    """The spec's ranked table of ensembling methods: cross-validated and in-sample scores."""
-    rows = [{"method": m["method"], "cv_accuracy": m["cv"]["accuracy_mean"], "cv_accuracy_std": m["cv"]["accuracy_std"],
-             "in_sample_accuracy": m["in_sample"]["accuracy"], "cv_log_loss": m["cv"]["log_loss_mean"],
-             "chosen": m["method"] == spec["method"]} for m in spec.get("methods", [])]
-    return pd.DataFrame(rows).sort_values("cv_accuracy", ascending=False, kind="stable").reset_index(drop=True) \
+    """The spec's table of ensembling methods: out-of-fold scores with intervals, the difference from `mean`."""
+    rows = []
+    for m in spec.get("methods", []):
+        cv = m["cv"]
+        if "top1" not in cv:  # a spec of format /1: fold means only
+            rows.append({"method": m["method"], "cv_top1": cv["accuracy_mean"], "cv_log_loss": cv["log_loss_mean"],
+                         "in_sample_top1": m["in_sample"]["accuracy"], "chosen": m["method"] == spec["method"]})
+            continue
+        row = {"method": m["method"]}
+        for metric in ("top1", "macro_f1", "log_loss"):
+            row[f"cv_{metric}"] = cv[metric]
+            row[f"cv_{metric}_low"], row[f"cv_{metric}_high"] = cv["interval"][metric]
+        versus = cv.get("vs_mean", {}).get("top1")
+        if versus is not None:
+            row["top1_vs_mean"] = versus["difference"]
+            row["top1_vs_mean_low"], row["top1_vs_mean_high"] = versus["interval"]
+        row.update({"tau": cv.get("tau", 0.0), "in_sample_top1": m["in_sample"]["top1"],
+                    "chosen": m["method"] == spec["method"]})
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values("cv_top1", ascending=False, kind="stable").reset_index(drop=True) \
         if rows else pd.DataFrame()
+
+
+def prior_correction_table(spec) -> pd.DataFrame:
+    """Out-of-fold accuracy of each class before and after the prior correction, for the chosen method.
+
+    Empty when the spec has no per-class record or no prior correction was applied (no training prior).
+    """
+    per_class = spec.get("scores", {}).get("per_class")
+    prior = (spec.get("correction") or {}).get("prior")
+    if not per_class or prior is None:
+        return pd.DataFrame()
+    table = pd.DataFrame({"training_clips": prior["counts"], "rows": per_class["rows"],
+                          "top1_before": per_class["top1_before"], "top1_after": per_class["top1_after"]},
+                         dtype=float)
+    table["change"] = table["top1_after"] - table["top1_before"]
+    table.index.name = "class"
+    return table

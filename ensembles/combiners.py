@@ -1,6 +1,7 @@
 """Fitted ensembles: turn M models' probabilities [M, N, C] into one [N, C]. Stored as plain JSON, no pickle."""
 import numpy as np
 
+from ensembles.prior import adjust
 from ensembles.scoring import apply_powers, combine
 
 
@@ -67,13 +68,60 @@ class LogisticStack:
         return cls(spec["coef"], spec["intercept"], spec["classes"], spec["num_classes"])
 
 
+class Corrected:
+    """A fitted combiner with what surrounds it: each model's temperature before, the prior correction after.
+
+    `powers` [M] (p ** a renormalised, temperature 1 / a; None: no scaling); `tau` and `log_prior` [C]: the
+    output's log-probabilities minus τ · log prior, renormalised (ensembles.prior).
+    """
+    kind = "corrected"
+
+    def __init__(self, inner, powers=None, tau=0.0, log_prior=None):
+        self.inner = inner
+        self.powers = None if powers is None else np.asarray(powers, dtype=np.float64)
+        self.tau = float(tau)
+        self.log_prior = None if log_prior is None else np.asarray(log_prior, dtype=np.float64)
+
+    def uncorrected(self, probs):
+        """The output before the prior correction (after the temperatures)."""
+        if self.powers is not None:
+            probs = apply_powers(self.powers, probs)
+        return self.inner.predict_proba(probs)
+
+    def predict_proba(self, probs):
+        out = self.uncorrected(probs)
+        if self.tau == 0 or self.log_prior is None:
+            return out
+        return adjust(out, self.log_prior, [self.tau])[0]
+
+    def to_dict(self, models):
+        return {"kind": self.kind, "combiner": self.inner.to_dict(models),
+                "temperatures": None if self.powers is None else {m: float(1.0 / a)
+                                                                  for m, a in zip(models, self.powers)},
+                "prior_correction": None if self.log_prior is None else {"tau": self.tau,
+                                                                         "log_prior": self.log_prior.tolist()}}
+
+    @classmethod
+    def from_dict(cls, spec, models):
+        temperatures, correction = spec.get("temperatures"), spec.get("prior_correction")
+        return cls(combiner_from_dict(spec["combiner"], models),
+                   None if temperatures is None else [1.0 / temperatures[m] for m in models],
+                   0.0 if correction is None else correction["tau"],
+                   None if correction is None else correction["log_prior"])
+
+
+def inner_combiner(combiner):
+    """The fitted combiner inside a `Corrected` one (or the combiner itself)."""
+    return combiner.inner if isinstance(combiner, Corrected) else combiner
+
+
 def features_of(probs):
     """[M, N, C] → [N, M·C]: each row is the models' probability vectors side by side."""
     models, rows, classes = probs.shape
     return probs.transpose(1, 0, 2).reshape(rows, models * classes)
 
 
-COMBINERS = {c.kind: c for c in (WeightedAverage, LogisticStack)}
+COMBINERS = {c.kind: c for c in (WeightedAverage, LogisticStack, Corrected)}
 
 
 def combiner_from_dict(spec, models):

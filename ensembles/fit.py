@@ -1,38 +1,89 @@
-"""Fit ensembles of several models' validation probabilities, score each method by cross-validation, keep one.
+"""Fit ensembles of several models' validation probabilities, score each method by grouped cross-validation, keep one.
 
-Every method is scored in-sample and by K-fold cross-validation on the validation rows; `auto` runs them all,
-ranks them by the cross-validated score and keeps the simplest within one standard error of the best, refit
-on all rows. The choice is written as an ensemble spec (ensembles.spec).
+`plan_fit` reads the inputs and decides everything the run depends on: the groups and folds
+(ensembles.grouping), the training prior for the long-tail correction (ensembles.prior), the per-model
+temperatures. `run_fit` scores every method on the same folds, puts cluster-bootstrap intervals and paired
+differences against `mean` beside each score (ensembles.bootstrap), lets `auto` keep the simplest method that
+no more complex one surely beats (ensembles.ranking), refit on all rows, and writes the ensemble spec.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from competition.core.constants import CLASSES_OF_TRACK
 from competition.core.errors import DataError
+from competition.core.probabilities import load_probabilities
 from competition.core.provenance import sha256_file
 from competition.core.studies.storage import redact_password
-from ensembles.cv import cross_validate
-from ensembles.inputs import load_model_set
+from ensembles.bootstrap import ClusterBootstrap, Scoreboard
+from ensembles.cv import Correction, cross_validate
+from ensembles.grouping import LEAVE_ONE_OUT, Folds, make_folds, resolve_grouping
+from ensembles.inputs import load_model_set, prediction_file
 from ensembles.methods import build_method
+from ensembles.prior import TAUS, find_prior
 from ensembles.ranking import choose
 from ensembles.spec import build_spec, write_spec
 
-METHOD_ORDER = ("optuna", "greedy", "hill", "stack", "mean", "best")
+METHOD_ORDER = ("optuna", "greedy", "hill", "stack", "convex", "mean", "best")
+REFERENCE = "mean"
+# Trials per Optuna study: the searches start from the convex solution, `mean` and `best`, so a few hundred
+# TPE trials are enough to improve on them; `--method auto` on 12 models × 777 clips then takes under a minute
+# on 2 cores (docs/benchmarks.md).
+DEFAULT_TRIALS = 200
+DEFAULT_FOLDS = 5
+
+
+@dataclass(frozen=True)
+class EnsembleOptions:
+    """Every choice of `miga ensemble` besides the inputs (see its --help)."""
+    method: str = "auto"
+    objective: str = "accuracy"
+    folds: object = None         # K, "loo" (one fold per group), or None: DEFAULT_FOLDS, fewer with fewer groups
+    group_by: str | None = None  # "video", "subject", "none" or a CSV file; None: subject with --data, else video
+    data: Path | None = None     # the prepared dataset: groups and the training prior from its tables
+    prior_correction: str = "auto"  # "auto" (when a training prior is found), "on" (required), "off"
+    taus: tuple = TAUS
+    calibrate: bool = False
+    resamples: int = 2000
+    level: float = 0.95
+    seed: int = 0
+    trials: int = DEFAULT_TRIALS
+    power: bool = False
+    storage: str | None = None
+    study: str | None = None
+    workers: int = 1
+    work_dir: str = "work_dirs/ensembles"
+    progress: bool = True
+
+
+@dataclass(frozen=True)
+class FitPlan:
+    """The inputs and everything decided before any method runs."""
+    track: int
+    sources: tuple
+    model_set: object
+    folds: Folds
+    correction: Correction
+    notes: list = field(default_factory=list)
+    test_rows: int | None = None
 
 
 @dataclass(frozen=True)
 class EnsembleFit:
-    model_set: object
+    plan: FitPlan
     results: list
     chosen: object
+    choice: str
     spec: dict
+
+    @property
+    def model_set(self):
+        return self.plan.model_set
 
 
 def load_labelled_model_set(pred_dirs, track):
-    """The models' validation files joined by id; every row must carry a label."""
-    model_set = load_model_set(pred_dirs, split="val", track=track, num_classes=CLASSES_OF_TRACK[track])
+    """The models' validation files joined by id; every row must carry a label. Classes are read from the files."""
+    model_set = load_model_set(pred_dirs, split="val", track=track)
     unknown = np.flatnonzero(model_set.labels < 0)
     if len(unknown):
         raise DataError(model_set.paths[0], f"{len(unknown)} validation row(s) have no label (-1), first id "
@@ -41,37 +92,115 @@ def load_labelled_model_set(pred_dirs, track):
     return model_set
 
 
-def fit_ensemble(pred_dirs, *, track, out, method="auto", objective="accuracy", folds=5, seed=0, trials=1000,
-                 power=False, storage=None, study=None, workers=1, work_dir="work_dirs/ensembles", progress=True,
-                 model_set=None, on_result=None) -> EnsembleFit:
-    """Fit `method` (or every method, `auto`) on the models' validation files and write the spec to `out`.
+def plan_fit(pred_dirs, *, track, options=EnsembleOptions(), model_set=None) -> FitPlan:
+    model_set = model_set or load_labelled_model_set(pred_dirs, track)
+    if options.trials < 1:
+        raise DataError("--trials", f"must be at least 1, got {options.trials}")
+    if not 0 < options.level < 1:
+        raise DataError("--level", f"must be between 0 and 1 (e.g. 0.95), got {options.level}")
+    if options.resamples < 100:
+        raise DataError("--bootstrap", f"needs at least 100 resamples, got {options.resamples}")
+    if options.prior_correction not in ("auto", "on", "off"):
+        raise DataError("--prior-correction", f"must be auto, on or off, got {options.prior_correction!r}")
+    if not options.taus or min(options.taus) < 0:
+        raise DataError("--taus", f"must be one or more values ≥ 0, got {options.taus}")
+    grouping = resolve_grouping(model_set.ids, track=track, group_by=options.group_by, data=options.data,
+                                path=model_set.paths[0])
+    notes = []
+    folds = options.folds
+    if folds is None:
+        folds = DEFAULT_FOLDS if grouping.count > DEFAULT_FOLDS else LEAVE_ONE_OUT
+        if folds == LEAVE_ONE_OUT and grouping.count < DEFAULT_FOLDS:
+            notes.append(f"only {grouping.count} {grouping.unit}: one fold per {grouping.unit[:-1]} instead of "
+                         f"{DEFAULT_FOLDS} folds")
+    folds = make_folds(model_set.labels, grouping, folds, options.seed)
+    prior = None
+    if options.prior_correction != "off":
+        prior = find_prior(track, model_set.num_classes, data=options.data, sources=pred_dirs)
+        if prior is None and options.prior_correction == "on":
+            raise DataError("--prior-correction", "no training labels found: give --data PREPARED, or predict the "
+                                                  "train split (predictions/<model>/train.npz)")
+        if prior is None:
+            notes.append("no training labels (no --data, no train.npz beside the inputs): the prior correction "
+                         "is off")
+    if grouping.by == "row":
+        notes.append("--group-by none: rows of one video sit on both sides of every fold; the estimates reward "
+                     "methods that learn a video's look and are optimistic")
+    correction = Correction(calibrate=options.calibrate, prior=prior, taus=tuple(options.taus),
+                            objective=options.objective)
+    return FitPlan(track, tuple(pred_dirs), model_set, folds, correction, notes, _test_rows(pred_dirs, track))
+
+
+def _test_rows(pred_dirs, track):
+    """Track 3: the number of test videos (rows of the first input's test.npz), what one of them is worth."""
+    if track != 3:
+        return None
+    path = prediction_file(pred_dirs[0], "test")
+    return len(load_probabilities(path)) if path.is_file() else None
+
+
+def run_fit(plan: FitPlan, *, out, options=EnsembleOptions(), on_result=None) -> EnsembleFit:
+    """Cross-validate `options.method` (or every method, `auto`), choose, refit and write the spec to `out`.
 
     `on_result(result)` is called as each method's cross-validation finishes.
     """
     out = Path(out)
-    model_set = model_set or load_labelled_model_set(pred_dirs, track)
-    if not 2 <= folds <= len(model_set.ids):
-        raise DataError("--folds", f"must be between 2 and the {len(model_set.ids)} validation rows, got {folds}")
-    if trials < 1:
-        raise DataError("--trials", f"must be at least 1, got {trials}")
+    model_set = plan.model_set
     digests = [sha256_file(path) for path in model_set.paths]
-    study = study or out.stem
-    optuna_options = dict(trials=trials, study_name=study, storage=storage, work_dir=work_dir, workers=workers,
-                          power=power, seed=seed, progress=progress, inputs_digest="|".join(digests))
-    names = METHOD_ORDER if method == "auto" else (method,)
-    methods = [build_method(name, objective=objective, optuna_options=optuna_options) for name in names]
+    study = options.study or out.stem
+    optuna_options = dict(trials=options.trials, study_name=study, storage=options.storage,
+                          work_dir=options.work_dir, workers=options.workers, power=options.power,
+                          seed=options.seed, progress=options.progress, inputs_digest="|".join(digests))
+    names = METHOD_ORDER if options.method == "auto" else (options.method,)
+    methods = [build_method(name, objective=options.objective, optuna_options=optuna_options) for name in names]
     results = []
     for candidate in methods:
-        result = cross_validate(candidate, model_set.probs, model_set.labels, folds=folds, seed=seed)
+        result = cross_validate(candidate, model_set.probs, model_set.labels, plan.folds, plan.correction)
         if on_result is not None:
             on_result(result)
         results.append(result)
-    chosen = choose(results, objective) if method == "auto" else results[0]
+    if REFERENCE not in names:  # the yardstick every difference is measured from; cheap
+        results.append(cross_validate(build_method(REFERENCE, objective=options.objective), model_set.probs,
+                                      model_set.labels, plan.folds, plan.correction))
+    grouping = plan.folds.grouping
+    bootstrap = ClusterBootstrap(grouping.groups, model_set.labels, model_set.num_classes,
+                                 resamples=options.resamples, level=options.level, seed=options.seed)
+    scoreboard = Scoreboard(bootstrap, {r.name: r.oof for r in results})
+    for r in results:
+        r.summary = scoreboard.summary(r.name, REFERENCE)
+    unit = f"{grouping.count} {grouping.unit}"
+    candidates = [r for r in results if r.name in names]
+    if options.method == "auto":
+        chosen, choice = choose(candidates, scoreboard, options.objective, unit=unit)
+    else:
+        chosen, choice = candidates[0], f"`{candidates[0].name}` as asked (--method {options.method})."
+    choice += _test_video_worth(plan, chosen)
     optuna_record = None
     if "optuna" in names:
         optuna_record = {"storage": redact_password(methods[names.index("optuna")].storage), "study": study,
-                         "trials": trials, "workers": workers, "power": power}
-    spec = build_spec(track=track, chosen=chosen, results=results, model_set=model_set, digests=digests,
-                      sources=pred_dirs, seed=seed, folds=folds, objective=objective, optuna=optuna_record)
+                         "trials": options.trials, "workers": options.workers, "power": options.power}
+    spec = build_spec(track=plan.track, chosen=chosen, results=results, model_set=model_set, digests=digests,
+                      sources=plan.sources, seed=options.seed, folds=plan.folds, objective=options.objective,
+                      correction=plan.correction, choice=choice, optuna=optuna_record,
+                      bootstrap={"resamples": options.resamples, "level": options.level, "unit": grouping.unit,
+                                 "groups": grouping.count, "reference": REFERENCE},
+                      test_rows=plan.test_rows)
     write_spec(out, spec)
-    return EnsembleFit(model_set, results, chosen, spec)
+    return EnsembleFit(plan, results, chosen, choice, spec)
+
+
+def _test_video_worth(plan, chosen):
+    if plan.track != 3 or not plan.test_rows:
+        return ""
+    worth = 100.0 / plan.test_rows
+    low, high = chosen.summary["interval"]["top1"]
+    return (f" One test video is worth {worth:.2f} points of leaderboard accuracy ({plan.test_rows} test videos); "
+            f"the chosen method's interval is {100 * (high - low) / worth:.0f} test videos wide.")
+
+
+def fit_ensemble(pred_dirs, *, track, out, options=EnsembleOptions(), model_set=None, on_result=None,
+                 **overrides) -> EnsembleFit:
+    """`plan_fit` then `run_fit`; keyword `overrides` replace fields of `options` (e.g. method="greedy")."""
+    options = replace(options, **overrides)
+    plan = plan_fit(pred_dirs, track=track, options=options, model_set=model_set)
+    return run_fit(plan, out=out, options=options, on_result=on_result)

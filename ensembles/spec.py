@@ -1,8 +1,10 @@
 """The ensemble spec (`ensembles/<name>.json`): what `miga ensemble` chose, and everything to apply it again.
 
-Plain JSON (no pickle): method, the fitted combiner (weights, or the stack's coefficients), scores in-sample
-and cross-validated, the ranked table of every method tried, the inputs with their sha256, seed, code
-revision. `miga submission` reads it and applies the combiner to the same models' test files.
+Plain JSON (no pickle): method and why it was chosen, how the rows were grouped and split, the fitted
+combiner (weights, or the stack's coefficients, with temperatures and the prior correction around them),
+scores in-sample and cross-validated with their intervals, the table of every method tried, the inputs with
+their sha256, seed, code revision (docs/ensembles.md lists every field). `miga submission` reads it and
+applies the combiner to the same models' test files.
 """
 import json
 from pathlib import Path
@@ -10,31 +12,43 @@ from pathlib import Path
 from competition.core.atomic import write_text
 from competition.core.errors import DataError
 from competition.core.provenance import code_revision, utc_now
-from ensembles.combiners import combiner_from_dict
+from ensembles.combiners import combiner_from_dict, inner_combiner
 
-FORMAT = "miga-ensemble/1"
+FORMAT = "miga-ensemble/2"
+READABLE = ("miga-ensemble/1", FORMAT)  # /1: before grouped folds, intervals and the prior correction
 
 
-def build_spec(*, track, chosen, results, model_set, digests, sources, seed, folds, objective, optuna=None):
-    return {
+def build_spec(*, track, chosen, results, model_set, digests, sources, seed, folds, objective, correction, choice,
+               bootstrap, optuna=None, test_rows=None):
+    models = model_set.models
+    spec = {
         "format": FORMAT,
         "track": int(track),
         "method": chosen.name,
+        "choice": choice,
         "num_classes": model_set.num_classes,
         "objective": objective,
         "seed": int(seed),
-        "folds": int(folds),
-        "combiner": chosen.combiner.to_dict(model_set.models),
-        "weights": chosen.combiner.to_dict(model_set.models).get("weights"),
-        "scores": chosen.scores_dict(),
-        "methods": [{"method": r.name, "seconds": round(r.seconds, 3), **r.scores_dict()} for r in results],
+        "folds": folds.count,
+        "grouping": folds.to_dict(),
+        "correction": correction.to_dict(),
+        "bootstrap": bootstrap,
+        "combiner": chosen.combiner.to_dict(models),
+        "weights": inner_combiner(chosen.combiner).to_dict(models).get("weights"),
+        "scores": {**chosen.scores_dict(), "per_class": chosen.per_class()},
+        "methods": [{"method": r.name, "complexity": r.complexity, "seconds": round(r.seconds, 3), **r.scores_dict()}
+                    for r in results],
         "inputs": [{"model": model, "source": str(source), "val": str(path), "val_sha256": digest}
-                   for model, source, path, digest in zip(model_set.models, sources, model_set.paths, digests)],
+                   for model, source, path, digest in zip(models, sources, model_set.paths, digests)],
         "val_rows": int(len(model_set.ids)),
         "optuna": optuna,
         "code_revision": code_revision(),
         "created": utc_now(),
     }
+    if test_rows:
+        spec["test_rows"] = int(test_rows)
+        spec["test_row_points"] = 100.0 / test_rows
+    return spec
 
 
 def write_spec(path, spec):
@@ -50,7 +64,7 @@ def read_spec(path):
         spec = json.loads(path.read_text())
     except json.JSONDecodeError as error:
         raise DataError(path, f"is not valid JSON ({error})") from None
-    if not isinstance(spec, dict) or spec.get("format") != FORMAT:
+    if not isinstance(spec, dict) or spec.get("format") not in READABLE:
         raise DataError(path, f"is not an ensemble spec (expected \"format\": \"{FORMAT}\")")
     missing = [key for key in ("track", "method", "combiner", "inputs", "num_classes") if key not in spec]
     if missing:

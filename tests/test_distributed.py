@@ -1,6 +1,4 @@
 """Distributed training and prediction under torchrun (2 CPU processes, gloo), compared with one process."""
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,20 +11,10 @@ from competition.core.probabilities import load_probabilities
 
 sys.path.insert(0, str(Path(__file__).parent))
 from model_fixtures import make_prepared  # noqa: E402
+from torchrun_helper import torchrun  # noqa: E402
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[1]
 CONFIG = "tiny/stgcnpp_joint"
-
-
-def torchrun(*arguments, nproc=2):
-    """`torchrun --standalone --nproc_per_node N -m competition.cli ARGUMENTS` (one thread per process)."""
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-               "-m", "competition.cli", *map(str, arguments)]
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="")
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=480)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done.stdout + done.stderr
 
 
 @pytest.fixture(scope="module")

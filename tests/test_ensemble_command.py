@@ -49,20 +49,33 @@ def test_auto_ranks_every_method_and_writes_a_complete_spec(tmp_path, studies, p
     status, out = ensemble(studies, predictions, "--trials", "6", "--folds", "3", "--seed", "4")
     printed = capsys.readouterr().out
     assert status == 0
+    assert "folds: 3 folds grouped by video: 6 videos from the clip ids <video>_<k>" in printed
+    assert "out-of-fold scores of 3 folds grouped by video: 6 videos from the clip ids <video>_<k>" in printed
+    assert "95% cluster bootstrap over the 6 videos (2000 resamples); Δ: paired difference from mean" in printed
     table = printed[printed.index("rank method"):]
-    assert all(name in table for name in ("optuna", "greedy", "hill", "stack", "mean", "best"))
-    assert "← chosen" in table
+    assert all(name in table for name in ("optuna", "greedy", "hill", "stack", "convex", "mean", "best"))
+    assert "← chosen" in table and "Δ top-1 vs mean" in table
+    assert "auto kept `" in printed or "auto chose `" in printed
     spec = json.loads(out.read_text())
-    assert spec["format"] == "miga-ensemble/1" and spec["track"] == 1 and spec["seed"] == 4 and spec["folds"] == 3
-    assert spec["method"] in ("optuna", "greedy", "hill", "stack", "mean", "best")
-    assert len(spec["methods"]) == 6
+    assert spec["format"] == "miga-ensemble/2" and spec["track"] == 1 and spec["seed"] == 4 and spec["folds"] == 3
+    assert spec["grouping"] == {"by": "video", "source": "the clip ids <video>_<k>", "groups": 6, "folds": 3,
+                                "leave_one_out": False,
+                                "description": "3 folds grouped by video: 6 videos from the clip ids <video>_<k>"}
+    assert spec["bootstrap"] == {"resamples": 2000, "level": 0.95, "unit": "videos", "groups": 6, "reference": "mean"}
+    assert spec["choice"].startswith(("auto kept `", "auto chose `")) and spec["choice"].endswith(".")
+    assert spec["method"] in ("optuna", "greedy", "hill", "stack", "convex", "mean", "best")
+    assert len(spec["methods"]) == 7
     cv = spec["scores"]["cv"]
-    assert cv["folds"] == 3 and len(cv["fold_accuracy"]) == 3 and cv["accuracy_std"] >= 0
-    assert 0 <= spec["scores"]["in_sample"]["accuracy"] <= 1
+    assert cv["folds"] == 3 and len(cv["fold"]["top1"]) == 3
+    for metric in ("top1", "macro_f1", "log_loss"):
+        low, high = cv["interval"][metric]
+        assert low <= cv[metric] <= high
+    assert 0 <= spec["scores"]["in_sample"]["top1"] <= 1
     assert [i["model"] for i in spec["inputs"]] == ["pose_joint", "rgb_swin", "noise"]
     for entry, folder in zip(spec["inputs"], predictions):
         assert entry["val_sha256"] == sha256_file(folder / "val.npz")
     assert spec["optuna"]["study"] == "demo" and spec["optuna"]["trials"] == 6
+    assert spec["correction"]["prior"] is None  # no train.npz, no --data: nothing to correct with
     if spec["combiner"]["kind"] == "weighted_average":
         assert sum(spec["weights"].values()) == pytest.approx(1.0)
 
@@ -133,17 +146,23 @@ def test_storage_urls(tmp_path, studies, predictions, capsys):
     assert status == 2 and "not safe with several worker processes" in capsys.readouterr().err
 
 
-def test_track3_two_class_files(tmp_path, capsys):
+def test_track3_two_class_files_and_what_one_test_video_is_worth(tmp_path, capsys):
     rng = np.random.default_rng(3)
     videos = [f"{v:04d}" for v in range(40)]
     labels = rng.integers(0, 2, 40)
     models = {"video_a": informative_model(rng, labels, 2, 0.7), "video_b": noise_model(rng, 40, 2)}
     dirs = write_prediction_dirs(tmp_path / "predictions", models, track=3, val_ids=videos, val_labels=labels,
-                                 test_ids=[f"{v:04d}" for v in range(100, 110)], rng=rng)
+                                 test_ids=[f"{v:04d}" for v in range(100, 204)], rng=rng)
     out = tmp_path / "t3.json"
-    assert main(["ensemble", "--track", "3", *map(str, dirs), "--out", str(out), "--method", "greedy",
-                 "--quiet"]) == 0
-    assert json.loads(out.read_text())["num_classes"] == 2
+    assert main(["ensemble", "--track", "3", *map(str, dirs), "--out", str(out), "--method", "greedy", "--folds",
+                 "loo", "--work-dir", str(tmp_path / "work"), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "leave-one-video-out (40 folds): 40 videos from the video ids (one row per video)" in printed
+    assert "One test video is worth 0.96 points of leaderboard accuracy (104 test videos)" in printed
+    spec = json.loads(out.read_text())
+    assert spec["num_classes"] == 2 and spec["test_rows"] == 104
+    assert spec["test_row_points"] == pytest.approx(100 / 104)
+    assert spec["grouping"]["leave_one_out"] is True and spec["folds"] == 40
     # a Track 1 run on Track 3 files says what is wrong
     assert main(["ensemble", "--track", "1", *map(str, dirs), "--out", str(out), "--method", "mean"]) == 2
     assert "Track 3 file, expected Track 1" in capsys.readouterr().err

@@ -91,3 +91,26 @@ def test_classifier_handles_videos_longer_than_max_chunks_and_is_reproducible():
     assert np.allclose(make().fit(X, y).predict_proba(X), probs)  # same seed, same model
     with pytest.raises(ValueError, match="same T"):
         make().fit([(np.zeros((4, 5)), np.zeros((3, 3)))], [1])
+
+
+def test_classifier_stops_early_on_its_patience_and_keeps_the_best_epoch():
+    from models.track3.focal_loss import FocalLoss, inverse_frequency_weights
+    from models.track3.interfusion_classifier import InterFusionClassifier
+
+    rng = np.random.default_rng(1)
+    X = [(rng.normal(size=(6, 5)), rng.normal(size=(6, 3))) for _ in range(30)]
+    y = rng.integers(0, 2, 30)  # no signal: the validation loss rises as the model memorises noise
+    clf = InterFusionClassifier(width=16, heads=2, depth=1, dropout=0.0, lr=5e-3, epochs=60, patience=3,
+                                batch_size=8).fit(X, y)
+    assert len(clf.validation_rows_) == 6  # a stratified fifth of the videos is held out
+    assert clf.n_epochs_ < 60 and clf.n_epochs_ == clf.best_epoch_ + 3 + 1
+    assert len(clf.validation_loss_) == clf.n_epochs_
+    assert clf.validation_loss_[clf.best_epoch_] == min(clf.validation_loss_)
+    assert all(loss > min(clf.validation_loss_) for loss in clf.validation_loss_[clf.best_epoch_ + 1:])
+    # the kept weights are the best epoch's
+    train = np.setdiff1d(np.arange(30), clf.validation_rows_)
+    loss_fn = FocalLoss(clf.gamma, inverse_frequency_weights(y[train]))
+    held_out = [clf._standardise(X[i]) for i in clf.validation_rows_]
+    assert clf._loss(loss_fn, held_out, y[clf.validation_rows_]) == pytest.approx(min(clf.validation_loss_))
+    # without patience every epoch runs
+    assert InterFusionClassifier(width=16, heads=2, depth=1, epochs=4, patience=None).fit(X, y).n_epochs_ == 4

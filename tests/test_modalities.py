@@ -1,4 +1,5 @@
 """Taylor video, optical flow and bring-your-own depth for the video models."""
+import math
 import sys
 from pathlib import Path
 
@@ -27,11 +28,58 @@ def test_taylor_video_keeps_motion_and_drops_still_content():
     video = _moving_square()
     taylor = taylor_frames(video, terms=3)
     assert taylor.shape == (10 - 3 - 2, 32, 32, 3) and taylor.dtype == np.uint8
-    first = taylor[..., 0]
-    assert first.max() == 255  # each frame scaled to 0..255
-    assert first[:, :5, :].max() == 0  # rows the square never touches stay black
-    # the leading edge brightens: where the square arrives, the first-order term is positive
-    assert first[0, 12, 12 + 2] > 0
+    assert (taylor.reshape(5, -1).max(axis=1) == 255).all()  # each frame scaled to 0..255 over all channels
+    assert taylor[:, :5].max() == 0  # rows the square never touches stay black
+    # the leading edge brightens: where the square arrives, the first-order channel is positive
+    assert taylor[0, 12, 12 + 2, 0] > 0
+
+
+def _gray_video(values):
+    """Frames [T, 2, 2, 3] whose pixel (0, 0) has the gray levels `values`, the rest 0."""
+    video = np.zeros((len(values), 2, 2, 3), np.uint8)
+    video[:, 0, 0] = np.asarray(values)[:, None]
+    return video
+
+
+def test_taylor_video_of_a_linear_ramp_is_its_slope_in_the_first_channel():
+    out = taylor_frames(_gray_video(10 + 20 * np.arange(6)), terms=3)  # D1 = 20/255, D2 = D3 = 0
+    assert out.shape == (1, 2, 2, 3)
+    assert out[0, 0, 0].tolist() == [255, 0, 0]
+
+
+def test_taylor_video_of_a_parabola_follows_the_published_weights():
+    # f_i = c*i^2: D1 f_0 = c, D2 = 2c, D3.. = 0; x_i = c*i^2, so P_0 = 6, P_1 = 55c (sum of i^2, i < 6).
+    # channel 1 = (6c + 55c * 2c) / 6, channel 2 = 6 * 2c / 6, channel 3 = 0.
+    c = 5 / 255
+    out = taylor_frames(_gray_video(5 * np.arange(6) ** 2), terms=3)[0, 0, 0].astype(float)
+    first, second = (6 * c + 110 * c * c) / 6, 2 * c
+    assert out[1] == 255 and out[2] == 0
+    assert abs(out[0] - 255 * first / second) <= 1
+
+
+def _taylor_py_reference(frames, terms):
+    """taylor.py's incremental forward-difference table, frame by frame, in float64 (no vectorisation)."""
+    gray = np.round(np.asarray(frames, np.float64) @ [0.299, 0.587, 0.114]) / 255
+    length = terms + 3
+    out = []
+    for start in range(len(gray) - length + 1):
+        table = [gray[start:start + length]]
+        for _ in range(1, length):
+            table.append(table[-1][1:] - table[-1][:-1])
+        x = table[0] - table[0][0]
+        weights = [sum(x[i] ** n for i in range(length)) / math.factorial(n) for n in range(terms)]
+        rgb = np.stack([sum(weights[n] * table[c + n][0] for n in range(terms)) for c in (1, 2, 3)], -1) / length
+        rgb = np.clip(rgb, 0, None)
+        out.append((rgb * (255 / rgb.max()) if rgb.max() > 0 else rgb).astype(np.uint8))
+    return np.stack(out)
+
+
+@pytest.mark.parametrize("terms", [2, 3, 4])
+def test_taylor_video_matches_a_reference_of_the_authors_algorithm(terms):
+    frames = np.random.default_rng(terms).integers(0, 256, (12, 8, 9, 3)).astype(np.uint8)
+    ours, reference = taylor_frames(frames, terms=terms).astype(int), _taylor_py_reference(frames, terms)
+    assert ours.shape == reference.shape == (12 - terms - 2, 8, 9, 3)
+    assert np.abs(ours - reference).max() <= 1  # float32 against float64, truncated to integers
 
 
 def test_taylor_video_of_a_short_clip_has_one_frame():

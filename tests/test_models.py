@@ -120,7 +120,8 @@ def test_data_root_is_set_in_one_place(monkeypatch):
 
 
 TINY = ["posec3d_joint", "posec3d_limb", "rgbposec3d_joint", "rgbposec3d_limb", "stgcnpp_joint", "stgcnpp_bone",
-        "swin_t_rgb", "swin_s_rgb", "swin_b_rgb", "mvit_s_rgb", "swin_t_taylor", "swin_t_flow", "swin_t_depth"]
+        "swin_t_rgb", "swin_s_rgb", "swin_b_rgb", "mvit_s_rgb", "swin_t_taylor", "swin_t_flow", "swin_t_depth",
+        "vit_b_rgb"]
 
 
 @pytest.mark.parametrize("name", TINY)

@@ -1,9 +1,13 @@
 """miga prepare: conversion rules, resumability, and bad input named with file and row."""
 import csv
 import json
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -141,7 +145,13 @@ BAD_ROWS = [
     ("7,30,20", r"row 2: clip frames 30\.\.20: the end is before the start"),
     ("7,10,99999", r"row 2: clip ends at frame 99999 but the video has \d+ frames"),
     ("40,10,20", r"row 2: raw class 40 is not one of 1\.\.31 or 99"),
-    ("7,ten,20", r"row 2: non-numeric field"),
+    ("7,ten,20", r"row 2: non-numeric field: start_frame is 'ten'"),
+    ("7,10,inf", r"row 2: end_frame is 'inf', not a finite number"),
+    ("7,nan,20", r"row 2: start_frame is 'nan', not a finite number"),
+    ("7,45.7,60", r"row 2: start_frame is 45\.7, not a whole number"),
+    ("7.5,10,20", r"row 2: class is 7\.5, not a whole number"),
+    ("7,-3,20", r"row 2: start_frame is -3: frames count from 0"),
+    ("7,10", r"row 2: expected 3 fields class,start_frame,end_frame, found 2"),
 ]
 
 
@@ -186,6 +196,17 @@ def test_bad_files_stop_with_the_file_named(raw, tmp_path, spoil, message):
         prepare(raw, tmp_path / "p", progress=False)
     assert error.value.path == str(path)
     assert not (tmp_path / "p" / "clips.csv").exists()
+
+
+@pytest.mark.parametrize("row, message", BAD_ROWS)
+def test_bad_label_rows_are_skipped_with_their_own_message(raw, tmp_path, row, message):
+    path = corrupt_label_row(raw, row)
+    summary = prepare(raw, tmp_path / "p", skip_bad=True, rgb=False, progress=False)
+    report = json.loads((tmp_path / "p" / "prepare_report.json").read_text())
+    assert summary["skipped"] == 1
+    [problem] = report["skipped"]
+    assert problem["file"] == str(path) and problem["row"] == 2
+    assert re.search(message, f"row {problem['row']}: {problem['reason']}")
 
 
 def test_skip_bad_skips_and_reports(raw, tmp_path):
@@ -234,3 +255,145 @@ def test_bad_input_in_a_worker_process_is_reported_the_same(raw, tmp_path):
     assert error.value.path == str(path)
     summary = prepare(raw, tmp_path / "q", jobs=2, skip_bad=True, progress=False)
     assert summary["skipped"] == 1
+
+
+# --- reruns: a video is redone when its inputs or the options changed, and outputs describe this run only ----
+
+def test_rerun_after_fixing_a_label_row_redoes_that_video_only(raw, tmp_path):
+    out = tmp_path / "p"
+    path = corrupt_label_row(raw, "7,10,20")
+    prepare(raw, out, progress=False)
+    vid, other = a_video(raw), a_video(raw, "val")
+    other_clip = out / "rgb" / "clips" / f"{other}_0.mp4"
+    stamp = other_clip.stat().st_mtime_ns
+    lines = path.read_text().splitlines()
+    lines[1] = "12,5,9"  # the fix: another class and other frames
+    path.write_text("\n".join(lines) + "\n")
+    prepare(raw, out, progress=False)
+    clip = {c["clip_id"]: c for c in read_csv(out / "clips.csv")}[f"{vid}_1"]
+    assert (clip["label"], clip["start"], clip["end"]) == ("11", "5", "9")
+    assert video_info(out / "rgb" / "clips" / f"{vid}_1.mp4").frames == 5
+    assert f"{vid}_1.mp4 11" in (out / "rgb" / "train.txt").read_text().splitlines()
+    assert other_clip.stat().st_mtime_ns == stamp  # untouched videos are not redone
+
+
+def test_no_rgb_then_rgb_makes_the_clips_and_rgb_then_no_rgb_removes_them(raw, tmp_path):
+    out = tmp_path / "p"
+    prepare(raw, out, rgb=False, short_side=36, progress=False)
+    assert not (out / "rgb").exists()
+    assert {(v["height"], v["width"]) for v in read_csv(out / "videos.csv")} == {("72", "128")}  # from the header
+    prepare(raw, out, short_side=36, progress=False)
+    clips = read_csv(out / "clips.csv")
+    listed = sum(((out / "rgb" / f"{s}.txt").read_text().splitlines() for s in ("train", "val", "test")), [])
+    assert len(listed) == len(clips)
+    for line in listed:
+        assert (out / "rgb" / "clips" / line.split()[0]).is_file()
+    assert annotation_shape(out) == (36, 64)
+    summary = prepare(raw, out, rgb=False, progress=False)
+    assert not (out / "rgb").exists() and summary["removed_from_earlier_runs"] >= 3  # the lists, at least
+    assert annotation_shape(out) == (72, 128)
+    assert json.loads((out / "prepare_report.json").read_text())["options"]["rgb"] is False
+
+
+def annotation_shape(out):
+    return load_pose_annotations(out / "pose" / "imigue36.npz")["annotations"][0]["img_shape"]
+
+
+def test_rerun_without_skip_bad_does_not_keep_a_skipped_row_quietly(raw, tmp_path):
+    out = tmp_path / "p"
+    corrupt_label_row(raw, "7,30,20")
+    assert prepare(raw, out, skip_bad=True, progress=False)["skipped"] == 1
+    with pytest.raises(DataError, match="row 2"):
+        prepare(raw, out, progress=False)
+
+
+def test_report_and_tables_describe_this_run_only(raw, tmp_path):
+    out = tmp_path / "p"
+    corrupt_label_row(raw, "7,30,20")
+    prepare(raw, out, skip_bad=True, progress=False)
+    vid = a_video(raw)
+    shutil.rmtree(layout.skeleton_dir(raw, "train", vid))  # the video leaves the download; the bad row with it
+    prepare(raw, out, progress=False)
+    report = json.loads((out / "prepare_report.json").read_text())
+    assert report["skipped"] == [] and report["summary"]["skipped"] == 0
+    assert vid not in {v["video_id"] for v in read_csv(out / "videos.csv")}
+    assert not list((out / "rgb" / "clips").glob(f"{vid}_*.mp4"))
+    assert not (out / ".work" / f"{vid}.json").exists() and not (out / "skeleton" / f"{vid}.npz").exists()
+
+
+# --- a corrupt video, a killed parent --------------------------------------------------------------------
+
+def scramble_video_payload(path, seed=0):
+    """Random bytes over the middle third of the video's frames; the container's index stays intact."""
+    import av
+
+    with av.open(str(path)) as container:
+        packets = [(p.pos, p.size) for p in container.demux(video=0) if p.pts is not None]
+    data = bytearray(path.read_bytes())
+    rng = np.random.default_rng(seed)
+    for pos, size in packets[len(packets) // 3:2 * len(packets) // 3]:
+        data[pos:pos + size] = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_corrupt_video_is_named_and_exits_2_or_is_skipped(raw, tmp_path):
+    vid = a_video(raw)
+    path = scramble_video_payload(layout.rgb_video(raw, "train", vid))
+    result = subprocess.run([sys.executable, "-m", "competition.cli", "prepare", str(raw), str(tmp_path / "p")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert f"miga prepare: error: {path}: cannot decode the video" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = subprocess.run([sys.executable, "-m", "competition.cli", "prepare", str(raw), str(tmp_path / "p"),
+                             "--skip-bad", "--jobs", "2"], capture_output=True, text=True)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    report = json.loads((tmp_path / "p" / "prepare_report.json").read_text())
+    assert [(s["video_id"], s["file"]) for s in report["skipped"]] == [(vid, str(path))]
+    assert not list((tmp_path / "p" / "rgb" / "clips").glob(f"{vid}_*"))
+
+
+def children_of(pid):
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def alive(pid):
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc to find the workers")
+def test_workers_end_with_a_killed_parent_and_the_next_run_removes_its_temporary_files(synthetic_raw, tmp_path):
+    out = tmp_path / "p"
+    parent = subprocess.Popen([sys.executable, "-m", "competition.cli", "prepare", str(synthetic_raw), str(out),
+                               "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(workers := children_of(parent.pid)) < 2 and parent.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(workers) >= 2, "the workers did not start"
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(w) for w in workers), "workers outlived their parent"
+    # What a kill leaves in the middle of a write (as core.atomic names it), then a clean rerun.
+    stale = out / "rgb" / "clips" / ".0001_3.mp4.k2x9_q7a.mp4"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_bytes(b"half a clip")
+    keep = out / "rgb" / "clips" / ".notes"
+    keep.write_text("a user's file, not ours")
+    prepare(synthetic_raw, out, jobs=2, progress=False)
+    assert not stale.exists() and keep.exists()
+    assert not [p for p in out.rglob(".*") if p.is_file() and p != keep]

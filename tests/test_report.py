@@ -175,6 +175,30 @@ def test_report_track1_writes_figures_and_page(track1, tmp_path, capsys):
     assert sections["top_confusions"].table.iloc[0][["true", "predicted", "count"]].tolist() == [3, 5, 3]
 
 
+def test_report_shows_per_class_accuracy_before_and_after_the_prior_correction(track1, tmp_path):
+    from competition.report import track1_sections
+
+    spec = tmp_path / "corrected.json"
+    assert main(["ensemble", "--track", "1", *track1["dirs"], "--out", str(spec), "--method", "mean", "--data",
+                 str(track1["prepared"]), "--group-by", "video", "--folds", "3", "--work-dir", str(tmp_path / "w"),
+                 "--quiet"]) == 0
+    written = json.loads(spec.read_text())
+    assert written["correction"]["prior"]["counts"] == list(range(1, 33))  # from clips.csv's train split
+    out = tmp_path / "report"
+    assert main(["report", "--track", "1", "--ensemble", str(spec), "--out", str(out)]) == 0
+    page = _assert_pngs(out, TRACK1_FIGURES | {"prior_correction"})
+    assert "Per-class accuracy before and after the prior correction" in page
+
+    data = analysis.load_labelled_predictions(1, spec=spec)
+    table = {s.name: s for s in track1_sections(data)}["prior_correction"].table
+    assert table["training_clips"].tolist() == list(range(1, 33))
+    assert table["rows"].tolist() == [3] * 31 + [6]
+    cv = written["scores"]["cv"]
+    for column, expected in (("top1_before", cv["uncorrected"]["top1"]), ("top1_after", cv["top1"])):
+        assert (table[column] * table["rows"]).sum() / table["rows"].sum() == pytest.approx(expected)
+    assert table["change"].tolist() == pytest.approx((table["top1_after"] - table["top1_before"]).tolist())
+
+
 def test_report_track3_by_subject(track3, tmp_path):
     from competition.report import track3_sections
 

@@ -1,5 +1,4 @@
 """The seed papers' architectures: each defining behaviour, and tiny configs that train and predict."""
-import math
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -169,13 +168,89 @@ def test_clip_mg_gates_lie_strictly_between_zero_and_one():
     model = tiny_clip_mg().train()
     feature = model(*clip_inputs())
     assert feature.shape == (2, 32)
-    gates = [model.last_token_gate, model.query_fusion.last_gate, model.token_fusion.last_gate]
-    assert gates[0].shape == (2 * 4, 16)  # one gate per patch token of each frame
-    for gate in gates:
+    assert model.last_token_gate.shape == (2, 4, 16)  # one gate per patch token of each frame of each clip
+    assert model.channel_gate.last_gate.shape == (2, 32)  # one global channel gate per clip
+    for gate in (model.last_token_gate, model.channel_gate.last_gate):
         assert gate.min() > 0 and gate.max() < 1
     a, b = torch.zeros(1, 32), torch.ones(1, 32)
-    mixed = model.query_fusion(a, b)  # gated fusion is a convex mix of its two inputs
+    mixed = model.channel_gate(a, b)  # the channel gate mixes its two inputs convexly
     assert (mixed > 0).all() and (mixed < 1).all()
+
+
+def test_clip_mg_token_gate_is_a_per_patch_function_of_the_dot_product_with_the_pose():
+    from models.seed_papers.clip_mg import semantic_query
+
+    pose = torch.tensor([[1.0, 0.0, 0.0]])
+    patches = torch.tensor([[[[2.0, 0.0, 0.0], [-1.0, 1.0, 0.0], [0.0, 3.0, 0.0]]]])  # 1 clip, 1 frame, 3 patches
+    uniform = torch.full((1, 1, 3), 1 / 3)
+    query, gates = semantic_query(patches, pose, uniform, torch.ones(1, 1))
+    # two patches of one frame that align differently with the pose get different gates: sigmoid(<p, x>)
+    torch.testing.assert_close(gates[0, 0], torch.sigmoid(torch.tensor([2.0, -1.0, 0.0])))
+    expected = (gates[0, 0, :, None] * patches[0, 0]).sum(0) / gates.sum()
+    torch.testing.assert_close(query[0, 0], expected)
+
+
+def test_clip_mg_one_clip_query_weighs_every_frames_patches_by_motion():
+    from models.seed_papers.clip_mg import frame_motion_weights, semantic_query
+
+    generator = torch.Generator().manual_seed(3)
+    patches, pose = torch.randn(2, 3, 4, 5, generator=generator), torch.randn(2, 5, generator=generator)
+    patch_weights = torch.rand(2, 3, 4, generator=generator)
+    patch_weights /= patch_weights.sum(-1, keepdim=True)
+    frame_weights = torch.tensor([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
+    query, gates = semantic_query(patches, pose, patch_weights, frame_weights)
+    assert query.shape == (2, 1, 5)  # one query per clip, not one per frame
+    for b in range(2):
+        weights = [frame_weights[b, t] * patch_weights[b, t, i] * torch.sigmoid(pose[b] @ patches[b, t, i])
+                   for t in range(3) for i in range(4)]
+        tokens = [patches[b, t, i] for t in range(3) for i in range(4)]
+        expected = sum(w * x for w, x in zip(weights, tokens)) / sum(weights)
+        torch.testing.assert_close(query[b, 0], expected)
+    # a frame of weight 0 adds nothing
+    changed = patches.clone()
+    changed[0, 2] += 100
+    torch.testing.assert_close(semantic_query(changed, pose, patch_weights, frame_weights)[0][0], query[0])
+    # frame weights follow each window's motion: window 1 moves, windows 0 and 2 are still
+    keypoint = torch.zeros(1, 12, 2, 2)
+    keypoint[0, 4:8, 0, 0] = torch.tensor([0.0, 3.0, 6.0, 9.0])
+    weights = frame_motion_weights(keypoint, torch.ones(1, 12, 2), 3)
+    assert weights.shape == (1, 3) and weights[0, 1] > 0.99
+    torch.testing.assert_close(frame_motion_weights(torch.zeros(1, 12, 2, 2), torch.ones(1, 12, 2), 3),
+                               torch.full((1, 3), 1 / 3))
+
+
+def test_clip_mg_clip_query_attends_over_all_frames_tokens(monkeypatch):
+    import models.seed_papers.clip_mg as clip_mg
+
+    seen = []
+    original = clip_mg.cross_attend
+
+    def recording(block, query, tokens):
+        seen.append((tuple(query.shape), tuple(tokens.shape)))
+        return original(block, query, tokens)
+
+    monkeypatch.setattr(clip_mg, "cross_attend", recording)
+    model = tiny_clip_mg().eval()
+    imgs, heatmaps, keypoint, score = clip_inputs()
+    with torch.no_grad():
+        feature = model(imgs, heatmaps, keypoint, score)
+        later = imgs.clone()
+        later[:, :, 3] += 1.0  # only the last frame changes
+        assert not torch.allclose(model(later, heatmaps, keypoint, score), feature)
+    assert seen[0] == ((2, 1, 32), (2, 4 * 16, 32))  # one query per clip over its 4 frames x 16 patches
+
+
+def test_clip_mg_warns_when_its_frozen_blocks_stay_random(tmp_path):
+    import timm
+
+    with pytest.warns(UserWarning, match="2 frozen blocks keep their random initialisation"):
+        tiny_clip_mg()
+    source = timm.create_model("vit_base_patch16_clip_224", pretrained=False, num_classes=0, **TOWER)
+    torch.save(source.state_dict(), tmp_path / "clip.pth")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tiny_clip_mg(pretrained=str(tmp_path / "clip.pth"))
 
 
 def test_clip_mg_frozen_blocks_get_no_gradient_and_do_not_change():
@@ -187,7 +262,7 @@ def test_clip_mg_frozen_blocks_get_no_gradient_and_do_not_change():
     optimizer.step()
     assert all(p.grad is None and not p.requires_grad for m in frozen for p in m.parameters())
     assert all(not m.training for m in frozen)
-    trainable = [model.tower.blocks[2], model.tower.blocks[3], model.pose_encoder, model.token_gate]
+    trainable = [model.tower.blocks[2], model.tower.blocks[3], model.pose_encoder, model.channel_gate]
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for m in trainable for p in m.parameters()
                if p.requires_grad)
     after = [p.detach() for m in frozen for p in m.parameters()]
@@ -275,14 +350,13 @@ def _samples(labels):
 def test_refinement_is_inactive_while_alpha_is_zero_and_active_after():
     torch.manual_seed(0)
     head = memory_head(confidence=0.0)
-    assert float(head.fusion_weights().detach()[0]) > 0.5  # pose favoured at init
     embedding, pose = torch.randn(4, 4), torch.randn(4, 2)
     labels = [0, 1, 2, 0]
 
     head.memory.normal_()
     head.memory_count.fill_(3)
     losses = head.loss((embedding, pose), _samples(labels))
-    assert "loss_refine" not in losses
+    assert "loss_proto" not in losses
     losses["loss_cls"].backward()
     assert all(p.grad is None for p in head.refiner.parameters())
     plain = torch.stack([s.pred_score for s in head.predict((embedding, pose), _samples(labels))])
@@ -292,8 +366,8 @@ def test_refinement_is_inactive_while_alpha_is_zero_and_active_after():
 
     head.set_refine_weight(1.0)
     losses = head.loss((embedding, pose), _samples(labels))
-    assert losses["loss_refine"] > 0
-    losses["loss_refine"].backward()
+    assert losses["loss_proto"] > 0
+    losses["loss_proto"].backward()
     assert all(p.grad is not None for p in head.refiner.parameters())
     refined = torch.stack([s.pred_score for s in head.predict((embedding, pose), _samples(labels))])
     assert not torch.allclose(refined, again)
@@ -311,6 +385,121 @@ def test_refinement_schedule_hook_switches_alpha_by_epoch():
         hook.before_train_epoch(runner)
         alphas.append(float(head.refine_weight))
     assert alphas == [0.0, 0.0, 1.0, 1.0]
+
+
+def test_refinement_alpha_rises_gradually_iteration_by_iteration():
+    from models.seed_papers.token_fusion import RefinementScheduleHook
+
+    head = memory_head()
+    hook = RefinementScheduleHook(start_epoch=1, ramp_epochs=2)
+    runner = SimpleNamespace(model=SimpleNamespace(cls_head=head), epoch=0, train_dataloader=range(4))
+    alphas = []
+    for epoch in range(4):
+        runner.epoch = epoch
+        for batch_idx in range(4):
+            hook.before_train_iter(runner, batch_idx)
+            alphas.append(float(head.refine_weight))
+    assert alphas[:4] == [0.0] * 4  # the memory fills during the first epoch
+    ramp = alphas[4:12]
+    assert ramp == pytest.approx([i / 8 for i in range(8)])  # 0 → 1 over two epochs, a step per iteration
+    assert alphas[12:] == [1.0] * 4
+    assert all(b >= a for a, b in zip(alphas, alphas[1:]))
+
+
+def test_prototype_margin_term_as_stated():
+    from models.seed_papers.token_fusion import prototype_margin_loss
+
+    memory = torch.zeros(3, 2, 2)
+    memory[0, :2] = torch.tensor([[1.0, 0.2], [1.0, -0.2]])  # prototype of class 0: (1, 0)
+    memory[1, :1] = torch.tensor([[0.0, 1.0]])  # class 1: (0, 1); class 2 has no memory yet
+    count = torch.tensor([2, 1, 0])
+    embedding = torch.tensor([[1.0, 1.0], [3.0, 0.0], [0.0, 1.0]])
+    labels = torch.tensor([0, 0, 2])
+    loss = prototype_margin_loss(embedding, labels, memory, count, margin=0.2)
+    # clip 0: cos to its prototype = cos to the other = 0.7071 -> margin 0.2; clip 1: 1 vs 0 -> 0;
+    # clip 2: its class has no prototype, it takes no part
+    torch.testing.assert_close(loss, torch.tensor(0.1))
+    assert float(prototype_margin_loss(embedding, torch.tensor([2, 2, 2]), memory, count, 0.2)) == 0.0
+
+
+def test_late_fusion_weights_are_fixed_with_pose_above_rgb():
+    head = memory_head(pose_weight=0.6)
+    torch.testing.assert_close(head.fusion_weights(), torch.tensor([0.6, 0.4]))
+    assert not any(p is head.late_fusion_weights for p in head.parameters())
+    with pytest.raises(ValueError, match="pose branch weighs more"):
+        memory_head(pose_weight=0.4)
+
+
+def test_bone_stream_reads_the_same_bones_as_the_pipeline():
+    from models.components.skeleton import BONE_PARENTS_36
+    from models.components.transforms import SkeletonFeature
+    from models.seed_papers.token_fusion import bone_features
+
+    rng = np.random.default_rng(0)
+    keypoint, score = rng.normal(size=(1, 5, 36, 2)).astype(np.float32), rng.random((1, 5, 36)).astype(np.float32)
+    joint = SkeletonFeature("joint").transform(dict(keypoint=keypoint.copy(), keypoint_score=score.copy()))
+    bone = SkeletonFeature("bone", BONE_PARENTS_36).transform(dict(keypoint=keypoint, keypoint_score=score))
+    torch.testing.assert_close(bone_features(torch.from_numpy(joint["keypoint"]), torch.tensor(BONE_PARENTS_36)),
+                               torch.from_numpy(bone["keypoint"]))
+
+
+def _tiny_token_fusion(**backbone):
+    from mmaction.registry import MODELS
+
+    from models.runner.config import load_config
+
+    cfg = load_config("seed_papers/tiny/token_fusion", data_root="unused")
+    cfg.model.backbone.update(backbone)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def test_token_fusion_encoders_are_frozen_pretrained_feature_extractors(tmp_path):
+    import models.seed_papers.token_fusion  # noqa: F401
+
+    with pytest.warns(UserWarning, match="frozen rgb, joint, bone encoder"):
+        model = _tiny_token_fusion()
+    backbone = model.backbone.train()
+    assert all(not e.training and not any(p.requires_grad for p in e.parameters())
+               for e in backbone.encoders().values())
+    # a joint encoder trained on its own (seed_papers/agcn_joint) loads from its checkpoint's backbone
+    joint = {f"backbone.{k}": torch.randn_like(v) if v.is_floating_point() else v
+             for k, v in backbone.pose_backbone.state_dict().items()}
+    torch.save({"state_dict": {**joint, "cls_head.fc.weight": torch.zeros(3, 3)}}, tmp_path / "joint.pth")
+    with pytest.warns(UserWarning, match="frozen rgb, bone encoder"):
+        loaded = _tiny_token_fusion(encoder_checkpoints=dict(joint=str(tmp_path / "joint.pth")))
+    for key, value in loaded.backbone.pose_backbone.state_dict().items():
+        torch.testing.assert_close(value, joint[f"backbone.{key}"])
+    torch.save({"state_dict": joint}, tmp_path / "not_bone.pth")
+    with pytest.raises(ValueError, match="not a checkpoint of this rgb encoder"):
+        _tiny_token_fusion(encoder_checkpoints=dict(rgb=str(tmp_path / "not_bone.pth")))
+    # the fused layers still learn
+    imgs, keypoint = torch.randn(2, 3, 8, 32, 32), torch.randn(2, 1, 16, 36, 3)
+    embedding, pose = backbone(imgs, keypoint)
+    assert pose.shape == (2, 32)  # joint and bone streams side by side
+    (embedding.sum() + pose.sum()).backward()
+    assert backbone.rgb_proj.weight.grad is not None and backbone.pose_proj.weight.grad is not None
+
+
+def test_class_balanced_sampler_draws_every_class_alike():
+    from models.seed_papers.sampling import ClassBalancedSampler
+
+    labels = [0] * 90 + [1] * 9 + [2] * 1
+    dataset = type("Labels", (), {"__len__": lambda self: len(labels),
+                                  "get_data_info": lambda self, i: dict(label=labels[i])})()
+    sampler = ClassBalancedSampler(dataset, seed=0)
+    draws = []
+    for epoch in range(30):
+        sampler.set_epoch(epoch)
+        draws += [labels[i] for i in sampler]
+    assert len(sampler) == 100
+    shares = np.bincount(draws, minlength=3) / len(draws)
+    np.testing.assert_allclose(shares, 1 / 3, atol=0.03)
+    sampler.set_epoch(0)
+    first = list(sampler)
+    sampler.set_epoch(1)
+    assert list(sampler) != first
 
 
 def _update_memory_in_process(rank, port, out):
@@ -400,7 +589,7 @@ def test_tiny_config_trains_and_predicts(name, tiny_data, tmp_path, capsys):
     val_ids = [line.split()[0][:-4] for line in (tiny_data / "rgb" / "val.txt").read_text().splitlines()]
     assert sorted(result.ids.tolist()) == sorted(val_ids)
     np.testing.assert_allclose(result.probs.sum(1), 1, atol=1e-5)
-    if name == "token_fusion":  # two epochs, refinement from the second: the hook ran, the checkpoint keeps α
+    if name == "token_fusion":  # two epochs, α rising over the second: the hook ran, the checkpoint keeps α
         state = torch.load(checkpoint, map_location="cpu", weights_only=True)["state_dict"]
-        assert float(state["cls_head.refine_weight"]) == 1.0
-        assert math.isfinite(float(state["cls_head.fusion_logits"][0]))
+        assert 0 < float(state["cls_head.refine_weight"]) <= 1  # on its ramp by the second epoch
+        assert state["cls_head.late_fusion_weights"].tolist() == pytest.approx([0.6, 0.4])

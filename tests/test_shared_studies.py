@@ -178,7 +178,7 @@ def test_ensemble_workers_share_each_study_and_a_rerun_resumes(storage, tmp_path
 
 def test_a_stale_trial_is_failed_and_retried_once(storage, monkeypatch):
     from competition.core.studies import liveness
-    from competition.core.studies.liveness import RETRY_ATTR, fail_stale_trials, keep_alive
+    from competition.core.studies.liveness import keep_alive
     from competition.core.studies.storage import open_storage
 
     monkeypatch.setenv("MIGA_HEARTBEAT_INTERVAL", "1")
@@ -194,16 +194,46 @@ def test_a_stale_trial_is_failed_and_retried_once(storage, monkeypatch):
             pass
     with keep_alive([alive]):  # a worker whose scoring outlasts the grace period keeps its trial
         time.sleep(2.5)
-        assert fail_stale_trials(study) == [dead.number]
+        assert liveness.fail_stale_trials(study) == [dead.number]
     study.tell(alive, 1.0)
     states = {t.number: t.state for t in study.trials}
     assert states[alive.number] == TrialState.COMPLETE and states[dead.number] == TrialState.FAIL
     retry = study.trials[-1]
-    assert retry.state == TrialState.WAITING and retry.user_attrs[RETRY_ATTR] == dead.number
-    assert fail_stale_trials(study) == []  # nothing more to fail: the retry is waiting, not running
+    assert retry.state == TrialState.WAITING and retry.user_attrs[liveness.RETRY_ATTR] == dead.number
+    assert liveness.fail_stale_trials(study) == []  # nothing more to fail: the retry is waiting, not running
     again = study.ask()  # the next trial asked for is the retry, with the dead trial's parameters
     assert again.number == retry.number and again.suggest_float("x", 0, 1) == dead.params["x"]
     assert len(study.trials) == 3
+
+
+def test_a_trial_whose_process_on_this_machine_is_gone_is_failed_at_once(storage, monkeypatch):
+    from competition.core.studies import liveness
+    from competition.core.studies.storage import open_storage
+
+    monkeypatch.setenv("MIGA_HEARTBEAT_INTERVAL", "1")
+    monkeypatch.setenv("MIGA_HEARTBEAT_GRACE", "2")
+    name = f"gone-{os.getpid()}-{time.monotonic_ns()}"
+    study = optuna.create_study(study_name=name, storage=open_storage(storage), direction="maximize")
+    worker = f"""
+import os, optuna
+from competition.core.studies.liveness import keep_alive
+from competition.core.studies.storage import open_storage
+study = optuna.load_study(study_name={name!r}, storage=open_storage({storage!r}))
+trial = study.ask()
+trial.suggest_float("x", 0, 1)
+with keep_alive([trial], shared=False):
+    os._exit(9)  # dies mid-trial, without a word
+"""
+    subprocess.run([sys.executable, "-c", worker], cwd=REPO, timeout=120)
+    ours = study.ask()  # a trial of this live process, marked long ago and never beating since
+    ours.suggest_float("x", 0, 1)
+    with liveness.keep_alive([ours], shared=False):
+        pass
+    time.sleep(2.5)
+    dead = [t.number for t in study.trials if t.number != ours.number]
+    assert liveness.fail_stale_trials(study) == dead  # gone: failed without waiting for any grace
+    assert study.trials[ours.number].state == TrialState.RUNNING  # alive: a slow trial is no dead one
+    study.tell(ours, 1.0)
 
 
 def test_ensemble_commands_started_apart_share_each_studys_trials(storage):

@@ -1,7 +1,11 @@
 """The synthetic download has the exact raw layout and is worth learning from."""
 import csv
 import filecmp
+import os
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +15,7 @@ from competition.data import layout
 from competition.data.labels import RAW_CLASSES, TRAIN_CLASS_COUNTS
 from competition.data.synth import SynthConfig, class_probabilities, make_video, synthesize, track3_class_shift
 from competition.data.xlsx import read_openpose_xlsx
+from tests.conftest import REPO
 
 
 def plan_of(raw):
@@ -104,7 +109,8 @@ def test_classes_are_learnable_from_the_keypoints():
     features, labels, subjects = [], [], []
     for subject in range(8):
         entry = dict(video_id=f"{subject:04d}", split="train", subject=f"S{subject:03d}", win=None)
-        clips, rows, _ = make_video(config, entry, seed=subject)
+        video = make_video(config, entry, seed=subject)
+        clips, rows = video.clips, video.rows
         for label, start, end in clips:
             features.append(motion_features(rows, start, end))
             labels.append(label)
@@ -120,7 +126,9 @@ def test_classes_are_learnable_from_the_keypoints():
 def test_rgb_frames_draw_the_moving_body():
     config = SynthConfig(height=72, width=128, class_power=0, clips_per_video=(4, 4))
     entry = dict(video_id="0001", split="train", subject="S001", win=None)
-    clips, rows, frames = make_video(config, entry, seed=1)
+    video = make_video(config, entry, seed=1)
+    clips, rows = video.clips, video.rows
+    frames = np.concatenate([chunk.copy() for chunk in video.frames(chunk=7)])
     assert frames.shape == (len(rows), 72, 128, 3) and frames.dtype == np.uint8
     motion = np.abs(np.diff(frames.astype(np.int16), axis=0)).mean(axis=(1, 2, 3))
     in_clip = np.zeros(len(rows) - 1, bool)
@@ -129,6 +137,57 @@ def test_rgb_frames_draw_the_moving_body():
     assert motion[in_clip].mean() > motion[~in_clip].mean()
 
 
-def test_too_few_videos_is_refused(tmp_path):
+def test_too_few_videos_is_refused():
     with pytest.raises(ValueError, match="at least 3"):
-        synthesize(tmp_path, SynthConfig(videos=2), progress=False)
+        SynthConfig(videos=2)
+
+
+# VmHWM is this process's own high-water mark; ru_maxrss is not, because Linux carries the parent's peak (pytest's,
+# with torch loaded) through fork and exec.
+PEAK_RSS = """
+import re, sys
+from competition.data.synth import SynthConfig, write_video_files
+config = SynthConfig.full_scale(videos=3, clips_per_video=({n}, {n}), clip_frames=(20, 20), gap_frames=(20, 21))
+entry = dict(video_id="0001", split="train", subject="S000", win=True)
+frames = write_video_files(sys.argv[1], config, entry, seed=0)[2]
+with open("/proc/self/status") as status:
+    print(frames, re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the peak from /proc/self/status")
+def test_a_full_scale_video_is_written_in_memory_that_does_not_grow_with_its_length(tmp_path):
+    """720×1280 frames are 2.6 MiB each: held whole, 260 frames would need 530 MiB more than 60. Streamed, the
+    peak stays under the stated 0.5 GiB a job (about 0.2 GiB here) and the longer video costs only its skeleton
+    rows (~10 KB a frame)."""
+    peaks = {}
+    for clips in (1, 6):
+        result = subprocess.run([sys.executable, "-c", PEAK_RSS.format(n=clips), str(tmp_path / str(clips))],
+                                capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        frames, kib = map(int, result.stdout.split())
+        peaks[frames] = kib / 1024
+    (short, short_peak), (long, long_peak) = sorted(peaks.items())
+    assert (short, long) == (60, 260)
+    assert long_peak < 512, peaks
+    assert long_peak - short_peak < 0.1 * (long - short) * 720 * 1280 * 3 / 2 ** 20, peaks  # < a tenth of the pixels
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--videos", "2"], "--videos: must be at least 3, got 2"),
+    (["--full-scale", "--height", "721"], "height must be an even number of pixels of at least 16"),
+    (["--class-power", "nan"], "class_power must be a finite number"),
+    (["--jobs", "0"], "--jobs: must be at least 1, got 0"),
+])
+def test_bad_arguments_get_a_message_and_exit_2(tmp_path, arguments, message):
+    result = subprocess.run([sys.executable, "-m", "competition.cli", "synth", str(tmp_path / "raw"), *arguments],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert not (tmp_path / "raw").exists()
+
+
+def test_an_output_path_that_is_a_file_is_named(tmp_path):
+    from competition.core.errors import DataError
+
+    (tmp_path / "file").write_text("")
+    with pytest.raises(DataError, match="is a file"):
+        synthesize(tmp_path / "file", SynthConfig(videos=3), progress=False)

@@ -149,6 +149,7 @@ def test_interfusion_search_space_is_the_seed_papers():
         params = InterFusionClassifier.search_space(trial)
         assert 1e-5 <= params["lr"] <= 5e-4 and 1 <= params["depth"] <= 8 and 2 <= params["heads"] <= 8
         assert 0.1 <= params["dropout"] <= 0.5 and 0.5 <= params["gamma"] <= 1.5
+        assert params["width"] in (128, 256, 512)
         assert InterFusionClassifier(**params).model_width % params["heads"] == 0
         study.tell(trial, 0.0)
 

@@ -1,7 +1,8 @@
 """Run the whole workflow on synthetic data, step by step, through the same commands a user types.
 
-synthesize → prepare → train tiny PoseConv3D (joint heatmaps), ST-GCN++ and Video Swin (RGB) models → predict → ensemble (the ranked method
-table) → Track 1 CSV → Track 3 video models → Track 3 CSV → validate → report → submit --dry-run.
+synthesize → prepare → train tiny PoseConv3D (joint heatmaps), ST-GCN++ and Video Swin (RGB) models → predict →
+ensemble (the ranked method table) → Track 1 CSV → Track 3 video models → Track 3 CSV → validate → report →
+submit --dry-run.
 
 The console gets one line per step with its time; each step's whole output goes to OUT/logs/NN-step.log, and
 a failed step shows the end of its log. After each ensemble, one line compares its cross-validated accuracy
@@ -46,7 +47,7 @@ def steps(out, videos, seed, epochs, trials, class_power):
     plan += [
         ("ensemble Track 1 (every method, ranked by cross-validated accuracy)",
          ["ensemble", "--track", "1", *[predictions / m for m in TRACK1_MODELS], "--out", track1,
-          "--trials", trials, "--folds", "5", "--seed", seed, "--work-dir", work / "ensembles", "--quiet"]),
+          "--trials", trials, "--data", prepared, "--seed", seed, "--work-dir", work / "ensembles", "--quiet"]),
         ("write the Track 1 submission", ["submission", "--track", "1", track1, "--data", prepared,
                                           "--out", submissions, "--name", "track1"]),
         ("validate it", ["validate", "--track", "1", submissions / "track1.csv", "--data", prepared]),
@@ -64,7 +65,7 @@ def steps(out, videos, seed, epochs, trials, class_power):
     track3 = ensembles / "track3.json"
     plan += [
         ("ensemble Track 3", ["ensemble", "--track", "3", *[video_predictions / m for m in TRACK3_MODELS],
-                              "--out", track3, "--trials", trials, "--folds", "5", "--seed", seed,
+                              "--out", track3, "--trials", trials, "--data", prepared, "--seed", seed,
                               "--work-dir", work / "ensembles", "--quiet"]),
         ("write the Track 3 submission", ["submission", "--track", "3", track3, "--data", prepared,
                                           "--out", submissions, "--name", "track3"]),

@@ -5,11 +5,14 @@ each with the list files `<modality>/{train,val,test}.txt` copied from `rgb/`, s
 swin_t_taylor.py and swin_t_flow.py read them like RGB. `depth --source DIR` takes depth videos you made
 yourself (e.g. with a monocular depth model), one `<clip_id>.mp4` per RGB clip, and links them in.
 
-Taylor video (Wang et al., "Taylor Videos for Action Recognition", ICML 2024): the frames are made
-grayscale; a window of `terms + 3` frames slides over the clip; in each window the 1st, 2nd and 3rd temporal
-differences are summed over the first `terms` positions with the Taylor weights 1/k!, giving three channels
-(one per order) of one output frame; negative values are clamped to 0 and each frame scaled to 0..255. Still
-content cancels out and what moves remains. A clip of T frames gives max(T - terms - 2, 1) frames.
+Taylor video as MM-Gesture's released `taylor.py` computes it (after Wang et al., "Taylor Videos for Action
+Recognition", ICML 2024): frames become grayscale in 0..1; a window of L = `terms + 3` frames f_0..f_{L-1}
+slides over the clip, one output frame per window position. With x_i = f_i - f_0 and the Taylor weights
+P_n = sum_i x_i^n / n! (n < `terms`, so P_0 = L), channel c (c = 1, 2, 3) is sum_n P_n * D^(c+n) f_0 / L, where
+D^k f_0 is the k-th forward temporal difference at the window's first frame. Negative values clamp to 0 and
+each output frame is scaled by one factor so that its brightest value of any channel is 255 (then truncated
+to integers). Still content cancels out and what moves remains. A clip of T frames gives T - L + 1 frames;
+a clip shorter than a window is padded with its last frame (taylor.py stops on such a clip), giving one.
 
 Optical flow: OpenCV's DIS flow (learned flow weights cannot be downloaded here) between consecutive
 grayscale frames, stored as x → red, y → green (128 ± 127 for ±`bound` pixels) and magnitude → blue. A clip of T
@@ -38,27 +41,27 @@ def to_gray(frames):
     return np.asarray(frames, np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
 
 
-def scale_to_uint8(image):
-    """Scale each channel of a non-negative image to 0..255 (an all-zero channel stays 0)."""
-    peak = image.reshape(-1, image.shape[-1]).max(axis=0)
-    return (image * (255.0 / np.where(peak > 0, peak, 1.0))).round().clip(0, 255).astype(np.uint8)
+def scale_frame_to_uint8(frame):
+    """A non-negative frame scaled by one factor so that its maximum over all channels is 255, truncated to
+    uint8 as taylor.py does (an all-zero frame stays 0)."""
+    peak = frame.max()
+    scaled = frame * (255.0 / peak) if peak > 0 else frame
+    return np.clip(scaled, 0, 255).astype(np.uint8)
 
 
 def taylor_frames(frames, terms=3):
     """Taylor video of RGB frames [T, H, W, 3] → [T', H, W, 3] uint8 (see the module docstring)."""
-    gray = to_gray(frames)
+    gray = to_gray(frames).round().clip(0, 255) / np.float32(255)  # OpenCV's 8-bit grayscale, as taylor.py reads
     window = terms + 3
-    if len(gray) < window:  # short clips: repeat the last frame so that one window fits
+    if len(gray) < window:
         gray = np.concatenate([gray, np.repeat(gray[-1:], window - len(gray), axis=0)])
-    d1 = np.diff(gray, axis=0)
-    d2 = np.diff(d1, axis=0)
-    d3 = np.diff(d2, axis=0)
-    out = []
-    for start in range(len(gray) - window + 1):
-        channels = [sum(d[start + i] for i in range(terms)) / math.factorial(order)
-                    for order, d in ((1, d1), (2, d2), (3, d3))]
-        out.append(scale_to_uint8(np.clip(np.stack(channels, axis=-1), 0, None)))
-    return np.stack(out)
+    count = len(gray) - window + 1
+    offsets = [gray[i:i + count] - gray[:count] for i in range(window)]  # x_i of every window position
+    weights = [sum(x ** n for x in offsets) / math.factorial(n) for n in range(terms)]  # P_n
+    differences = {k: np.diff(gray, n=k, axis=0)[:count] for k in range(1, terms + 3)}  # D^k f_0
+    channels = [sum(weights[n] * differences[c + n] for n in range(terms)) / window for c in (1, 2, 3)]
+    taylor = np.clip(np.stack(channels, axis=-1), 0, None)
+    return np.stack([scale_frame_to_uint8(frame) for frame in taylor])
 
 
 # --- optical flow -------------------------------------------------------------------------------------------

@@ -1,15 +1,24 @@
 """Convert the raw competition download into the prepared dataset (docs/prepared-dataset.md).
 
-Work happens per video, in parallel; each finished video leaves a record under `.work/`, so a rerun skips it.
-The tables and annotation files are assembled from those records at the end, each written atomically.
+Work happens per video, in parallel; each finished video leaves a record under `.work/` holding what it was
+made from (its input files' sizes, times and label hash) and with which options, so a rerun skips a video
+only when neither changed. The tables and annotation files are assembled from the records at the end, each
+written atomically, and whatever an earlier run left that this run does not make is removed: the outputs
+describe this run only.
 """
 import csv
+import hashlib
 import io
 import json
+import math
+import os
+import re
 import shutil
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +34,26 @@ from competition.data.labels import raw_to_label
 from competition.data.xlsx import read_openpose_xlsx
 
 WORK = ".work"
+REPORT = "prepare_report.json"
 POSE_FILES = {"imigue36": kp.SUBSET_36, "openpose137": tuple(range(kp.NUM_KEYPOINTS))}
+COMPETITION_FRAME_SIZE = (720, 1280)  # used for the keypoints' frame when there is no video to read it from
+LABEL_FIELDS = ("class", "start_frame", "end_frame")
+# What `atomic_path` names a file while writing it: `.NAME.` + 8 random characters + NAME's suffix.
+TEMPORARY_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}(\.\w+)?$")
+
+
+@dataclass(frozen=True)
+class PrepareOptions:
+    short_side: int = 256  # RGB clips scaled down to this short side (0 keeps the original size)
+    rgb: bool = True
+    skip_bad: bool = False
+    threads: int = 0  # decoder and scaler threads of each job (0: FFmpeg's choice)
+
+    def outputs_key(self):
+        """The options a video's outputs depend on: a record made with others is redone."""
+        from competition.data.video import CLIP_ENCODING, SCALING
+
+        return dict(short_side=self.short_side, rgb=self.rgb, clip_encoding=CLIP_ENCODING, scaling=SCALING)
 
 
 @dataclass
@@ -43,6 +71,20 @@ class Problems:
 
 # --- reading one video's raw files ------------------------------------------------------------------------
 
+def _frame_number(text, name):
+    """A label cell as a whole number, or ValueError saying what is wrong with it."""
+    value = text.strip()
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"non-numeric field: {name} is {value!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} is {value!r}, not a finite number")
+    if number != int(number):
+        raise ValueError(f"{name} is {value}, not a whole number")
+    return int(number)
+
+
 def read_clip_labels(path, split, frames, problems):
     """Rows of `<vid>_label.csv` as (k, raw_class, label, start, end); test rows carry no usable class."""
     if not Path(path).is_file():
@@ -59,12 +101,14 @@ def read_clip_labels(path, split, frames, problems):
         try:
             if len(fields) != 3:
                 raise ValueError(f"expected 3 fields class,start_frame,end_frame, found {len(fields)}")
-            raw_class, start, end = (int(float(f)) for f in fields)
+            raw_class, start, end = (_frame_number(f, name) for f, name in zip(fields, LABEL_FIELDS))
         except ValueError as error:
-            problems.report(DataError(path, f"{error}" if "expected" in str(error)
-                                      else f"non-numeric field in {fields!r}", row=row))
+            problems.report(DataError(path, str(error), row=row))
             continue
-        if end < start or start < 0:
+        if start < 0:
+            problems.report(DataError(path, f"start_frame is {start}: frames count from 0", row=row))
+            continue
+        if end < start:
             problems.report(DataError(path, f"clip frames {start}..{end}: the end is before the start", row=row))
             continue
         if end >= frames:
@@ -82,43 +126,86 @@ def read_clip_labels(path, split, frames, problems):
     return rows
 
 
-def process_video(raw, out, split, video_id, short_side, rgb, skip_bad):
+def input_fingerprint(raw, split, video_id):
+    """What a video's outputs are made from: size and modification time of each input file, and the label
+    file's sha256 (small, and the file a user edits by hand)."""
+    files = dict(openpose=layout.openpose_xlsx(raw, split, video_id),
+                 labels=layout.clip_label_csv(raw, split, video_id), video=layout.rgb_video(raw, split, video_id))
+    fingerprint = {}
+    for name, path in files.items():
+        if path.is_file():
+            stat = path.stat()
+            fingerprint[name] = dict(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+    if "labels" in fingerprint:
+        fingerprint["labels"]["sha256"] = hashlib.sha256(files["labels"].read_bytes()).hexdigest()
+    return fingerprint
+
+
+def _clip_path(out, clip):
+    return Path(out) / "rgb" / "clips" / f"{clip}.mp4"
+
+
+def _remove_clips_of(out, video_id):
+    pattern = re.compile(rf"^{re.escape(video_id)}_\d+\.mp4$")
+    folder = Path(out) / "rgb" / "clips"
+    for path in folder.iterdir() if folder.is_dir() else ():
+        if pattern.match(path.name):
+            path.unlink()
+
+
+def process_video(raw, out, split, video_id, options=PrepareOptions()):
     """Prepare one video: skeleton archive, clip videos, and the record the assembly step reads."""
-    from competition.data.video import cut_clips, scaled_size, video_info
+    from competition.data.video import cut_clips, frame_index, frames_to_decode, plan_runs, scaled_size
 
     out = Path(out)
     record_path = out / WORK / f"{video_id}.json"
+    inputs = input_fingerprint(raw, split, video_id)
     if record_path.is_file():
-        return json.loads(record_path.read_text())
+        record = json.loads(record_path.read_text())
+        if (record.get("inputs") == inputs and record.get("options") == options.outputs_key()
+                and (options.skip_bad or not record["skipped"])):
+            return record
+        record_path.unlink()  # made from other inputs or options: redo the video
     xlsx = layout.openpose_xlsx(raw, split, video_id)
     if not xlsx.is_file():
         raise DataError(xlsx, "the OpenPose skeleton file is missing")
     table = read_openpose_xlsx(xlsx)
     frames = len(table)
     points = table.reshape(frames, kp.NUM_KEYPOINTS, 3)
-    problems = Problems(skip_bad)
+    problems = Problems(options.skip_bad)
     clips = read_clip_labels(layout.clip_label_csv(raw, split, video_id), split, frames, problems)
 
-    info = dict(frames=frames, height=720, width=1280, fps=None)  # the competition's frame size, if no RGB
-    size = (720, 1280)
-    if rgb:
-        video = layout.rgb_video(raw, split, video_id)
+    video = layout.rgb_video(raw, split, video_id)
+    info = dict(frames=frames, height=COMPETITION_FRAME_SIZE[0], width=COMPETITION_FRAME_SIZE[1], fps=None)
+    in_runs = 0  # frames from each run's keyframe to its last clip frame: what the decoder goes through
+    _remove_clips_of(out, video_id)
+    if options.rgb:
         if not video.is_file():
             raise DataError(video, "the RGB video is missing (use --no-rgb to prepare skeletons only)")
-        meta = video_info(video)
-        info.update(height=meta.height, width=meta.width, fps=meta.fps)
-        size = scaled_size(meta.height, meta.width, short_side)
-        todo = [(k, s, e) for k, _, _, s, e in clips
-                if not (out / "rgb" / "clips" / f"{clip_id(video_id, k)}.mp4").is_file()]
-        cut_clips(video, [(s, e) for _, s, e in todo],
-                  [out / "rgb" / "clips" / f"{clip_id(video_id, k)}.mp4" for k, _, _ in todo], short_side=short_side)
+        index = frame_index(video)
+        info.update(height=index.height, width=index.width, fps=index.fps)
+        segments = [(start, end) for _, _, _, start, end in clips]
+        cut_clips(video, segments, [_clip_path(out, clip_id(video_id, k)) for k, *_ in clips],
+                  short_side=options.short_side, threads=options.threads, index=index)
+        in_runs = frames_to_decode(plan_runs(segments, index))
+    elif video.is_file():  # the frame size from the header, for the keypoints' frame
+        from competition.data.video import video_info
+
+        try:
+            header = video_info(video, count_frames=False)
+            info.update(height=header.height, width=header.width, fps=header.fps)
+        except DataError as error:  # not needed without RGB: keep the competition's size, and say so
+            print(f"warning: {error}; taking the frame size as {COMPETITION_FRAME_SIZE}", file=sys.stderr)
+    size = scaled_size(info["height"], info["width"], options.short_side) if options.rgb else \
+        (info["height"], info["width"])
 
     with atomic_path(out / "skeleton" / f"{video_id}.npz") as tmp:
         with open(tmp, "wb") as handle:
             np.savez(handle, keypoint=points[..., :2], keypoint_score=points[..., 2],
                      img_shape=np.array([info["height"], info["width"]]))
     record = dict(
-        video_id=video_id, split=split, **info, clip_shape=list(size),
+        video_id=video_id, split=split, **info, clip_shape=list(size), frames_in_runs=in_runs,
+        inputs=inputs, options=options.outputs_key(),
         clips=[dict(clip_id=clip_id(video_id, k), k=k, raw_class=raw_class, label=label, start=start, end=end)
                for k, raw_class, label, start, end in clips],
         skipped=[dict(file=e.path, row=e.row, reason=e.reason) for e in problems.found])
@@ -202,11 +289,72 @@ def assemble(raw, out, records, track3, subjects, rgb):
     return clip_rows, video_rows
 
 
-def prepare(raw, out, jobs=1, skip_bad=False, short_side=256, rgb=True, subjects=None, progress=True):
-    """Prepare the whole download; returns a summary dict. Raises DataError on bad input unless skip_bad."""
+def _end_with_parent():
+    """Worker initializer: exit when the parent process is gone (killed with -9, say) instead of waiting on
+    its pipe for ever. Polls the parent id, which changes when the parent dies, twice a second."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
+def remove_stale_temporaries(out):
+    """Remove half-written files that a killed run left (`.NAME.XXXXXXXX.SUFFIX`, see core.atomic)."""
+    out = Path(out)
+    removed = 0
+    for folder in (out, out / WORK, out / "skeleton", out / "pose", out / "rgb", out / "rgb" / "clips"):
+        for path in folder.glob(".*") if folder.is_dir() else ():
+            if path.is_file() and TEMPORARY_NAME.match(path.name):
+                path.unlink()
+                removed += 1
+    return removed
+
+
+def remove_outputs_not_made(raw, out, records, rgb):
+    """Remove what an earlier run left that this one did not make: clips, records and skeleton archives of
+    videos or clips no longer in the download (or skipped), the RGB lists without RGB, sample submissions
+    the download no longer has. Returns the number of files removed."""
+    out = Path(out)
+    videos = {r["video_id"] for r in records}
+    clips = {c["clip_id"] for r in records for c in r["clips"]} if rgb else set()
+    stale = [p for p in (out / "rgb" / "clips").glob("*.mp4") if p.stem not in clips]
+    stale += [p for p in (out / WORK).glob("*.json") if p.stem not in videos]
+    stale += [p for p in (out / "skeleton").glob("*.npz") if p.stem not in videos]
+    if not rgb:
+        stale += [out / "rgb" / f"{split}.txt" for split in SPLITS if (out / "rgb" / f"{split}.txt").is_file()]
+    stale += [out / f"sample_submission_track{track}.csv" for track, name in layout.SAMPLE_SUBMISSIONS.items()
+              if not (Path(raw) / name).is_file() and (out / f"sample_submission_track{track}.csv").is_file()]
+    for path in stale:
+        path.unlink()
+    if not rgb:
+        for folder in (out / "rgb" / "clips", out / "rgb"):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+    return len(stale)
+
+
+def default_threads(jobs):
+    """Decoder threads per job: the cores this process may use, shared between the jobs."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores // jobs)
+
+
+def prepare(raw, out, jobs=1, skip_bad=False, short_side=256, rgb=True, subjects=None, progress=True,
+            threads=None):
+    """Prepare the whole download; returns a summary dict. Raises DataError on bad input unless skip_bad.
+
+    `threads`: decoder, scaler and encoder threads of each job (default: the cores shared between the jobs
+    that run at once).
+    """
     from tqdm import tqdm
 
     raw, out = layout.find_raw_root(raw), Path(out)
+    if out.exists() and not out.is_dir():
+        raise DataError(out, "is a file; give a folder for the prepared dataset")
     videos = [(split, vid) for split in SPLITS for vid in layout.video_ids(raw, split)]
     if not videos:
         raise DataError(raw, "no skeleton folders found; expected the download's layout, e.g. "
@@ -218,9 +366,12 @@ def prepare(raw, out, jobs=1, skip_bad=False, short_side=256, rgb=True, subjects
         seen[vid] = split
     track3 = read_track3_labels(raw, set(seen))
     subjects = read_subjects(subjects if subjects is not None else raw / layout.SUBJECTS)
+    options = PrepareOptions(short_side=short_side, rgb=rgb, skip_bad=skip_bad,
+                             threads=default_threads(min(jobs, len(videos))) if threads is None else threads)
+    remove_stale_temporaries(out)
 
     records, skipped = [], []
-    args = [(raw, out, split, vid, short_side, rgb, skip_bad) for split, vid in videos]
+    args = [(raw, out, split, vid, options) for split, vid in videos]
     bar = tqdm(total=len(args), desc="prepare videos", unit="video", disable=not progress)
 
     def finish(arguments, outcome):
@@ -234,7 +385,7 @@ def prepare(raw, out, jobs=1, skip_bad=False, short_side=256, rgb=True, subjects
         bar.update()
 
     if jobs > 1:
-        with ProcessPoolExecutor(jobs) as pool:
+        with ProcessPoolExecutor(jobs, initializer=_end_with_parent) as pool:
             futures = {pool.submit(process_video, *a): a for a in args}
             try:
                 for future in as_completed(futures):
@@ -253,12 +404,15 @@ def prepare(raw, out, jobs=1, skip_bad=False, short_side=256, rgb=True, subjects
             print(f"warning: skipped {problem['file']}, row {problem['row']}: {problem['reason']}", file=sys.stderr)
             skipped.append(dict(video_id=record["video_id"], **problem))
     clip_rows, video_rows = assemble(raw, out, records, track3, subjects, rgb)
+    removed = remove_outputs_not_made(raw, out, records, rgb)
     summary = dict(
         videos={s: sum(v[1] == s for v in video_rows) for s in SPLITS},
         clips={s: sum(c[2] == s for c in clip_rows) for s in SPLITS},
         classes=len({c[3] for c in clip_rows if c[3] >= 0}),
         track3_labelled=sum(v[2] >= 0 for v in video_rows),
-        skipped=len(skipped))
-    if skip_bad:
-        write_text(out / "prepare_report.json", json.dumps(dict(summary=summary, skipped=skipped), indent=1))
+        skipped=len(skipped),
+        removed_from_earlier_runs=removed,
+        frames=sum(r["frames"] for r in records),
+        frames_in_runs=sum(r.get("frames_in_runs", 0) for r in records))
+    write_text(out / REPORT, json.dumps(dict(summary=summary, options=asdict(options), skipped=skipped), indent=1))
     return summary

@@ -10,7 +10,6 @@ worth learning from:
 - subjects are disjoint across splits; a Track 3 win shifts the mix of gestures.
 Deterministic for a seed.
 """
-import io
 import json
 import math
 from concurrent.futures import ProcessPoolExecutor
@@ -19,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from competition.core.atomic import write_csv, write_text
+from competition.core.atomic import atomic_path, write_csv, write_text
 from competition.core.constants import SPLITS, TRACK1_CLASSES
+from competition.core.errors import DataError
 from competition.core.ids import clip_id
 from competition.data import keypoints as kp
 from competition.data import layout
@@ -33,24 +33,57 @@ WIN_RATE = 192 / 245  # Track 3 training set: 192 wins, 53 losses
 CLASS_SEED = 20250712  # class motions are the same whatever the dataset seed
 
 
+# Share of the videos in each split: a small default that gives every split a few videos, and the real
+# download's (Track 1 skeleton folders: 241 train, 10 validation, 104 test videos) for --full-scale.
+SPLIT_SHARES = {"test": 0.2, "val": 0.15}
+REAL_SPLIT_SHARES = {"test": 104 / 355, "val": 10 / 355}
+# How the synthetic download's long videos are encoded: x264's defaults at a fast preset (CABAC, 3 B-frames,
+# a keyframe at most every 250 frames), like a typical H.264 download, so that decoding and seeking cost what
+# they cost on real files.
+SOURCE_ENCODING = {"crf": "20", "preset": "veryfast"}
+FRAME_CHUNK = 16  # RGB frames drawn at once; the only pictures held in memory while a video is written
+
+
 @dataclass(frozen=True)
 class SynthConfig:
     videos: int = 12
     seed: int = 0
     height: int = 144
     width: int = 256
-    clips_per_video: tuple = (8, 16)
-    clip_frames: tuple = (16, 40)
-    gap_frames: tuple = (4, 20)
+    clips_per_video: tuple = (8, 16)  # inclusive range
+    clip_frames: tuple = (16, 40)  # inclusive range
+    gap_frames: tuple = (4, 20)  # frames before each clip and after the last: low inclusive, high exclusive
     class_power: float = 1.0  # class probability ∝ real count ** power (1 = the real long tail, 0 = uniform)
     track3_shift: float = 1.0  # strength of the win/lose shift of the gesture mix
     rgb: bool = True
+    split_shares: tuple = tuple(SPLIT_SHARES.items())
+
+    def __post_init__(self):
+        problems = []
+        if self.videos < 3:
+            problems.append(f"videos must be at least 3 (one per split), got {self.videos}")
+        for name in ("height", "width"):
+            value = getattr(self, name)
+            if value < 16 or value % 2:
+                problems.append(f"{name} must be an even number of pixels of at least 16 (H.264 4:2:0), "
+                                f"got {value}")
+        for name, low in (("clips_per_video", 1), ("clip_frames", 1), ("gap_frames", 1)):
+            first, last = getattr(self, name)
+            if first < low or last < first or (name == "gap_frames" and last == first):
+                problems.append(f"{name} must be a range low..high with {low} <= low <= high, got {first}..{last}")
+        for name in ("class_power", "track3_shift"):
+            if not math.isfinite(getattr(self, name)):
+                problems.append(f"{name} must be a finite number, got {getattr(self, name)}")
+        if problems:
+            raise ValueError("; ".join(problems))
 
     @classmethod
     def full_scale(cls, **overrides):
-        """The real data's shape: 720×1280 video, about 53 clips a video of about 10,500 frames."""
-        values = dict(height=720, width=1280, clips_per_video=(35, 70), clip_frames=(20, 120),
-                      gap_frames=(40, 260))
+        """The real data's shape: 720×1280 video, about 53 clips of 8 to 120 frames a video, gaps of about 130
+        frames between them: about 10,500 frames a video, a third of them in clips (the real download: 3.77 M
+        frames in 359 videos, 18,232 clips), and the real share of videos per split."""
+        values = dict(height=720, width=1280, clips_per_video=(35, 70), clip_frames=(8, 120),
+                      gap_frames=(30, 234), split_shares=tuple(REAL_SPLIT_SHARES.items()))
         values.update(overrides)
         return cls(**values)
 
@@ -229,18 +262,24 @@ def openpose_detections(points, rng, height, width):
 _BODY_LINES = [(1, 2), (2, 3), (3, 4), (1, 5), (5, 6), (6, 7), (1, 8), (0, 1)]
 
 
-def render_frames(points, look, height, width):
-    """RGB frames [frames, H, W, 3] uint8 drawing the true body (not OpenPose's gappy view)."""
+def render_frames(points, look, height, width, out=None):
+    """RGB frames [frames, H, W, 3] uint8 drawing the true body (not OpenPose's gappy view).
+
+    `out`, a buffer of at least that many frames, is drawn into and reused: fresh memory costs a page fault
+    per 4 KB, which at 720×1280 is slower than the drawing.
+    """
     import cv2
 
     scale = np.array([width / REFERENCE_SIZE[1], height / REFERENCE_SIZE[0]])
     thick = max(1, round(height / 48))
-    frames = np.empty((len(points), height, width, 3), np.uint8)
+    frames = np.empty((len(points), height, width, 3), np.uint8) if out is None else out[:len(points)]
+    background = np.empty((height, width, 3), np.uint8)
+    background[:] = look["background"]  # broadcast once; copying a whole frame is ~25× faster per frame
     face = kp.FACE_START
     for f, frame_points in enumerate(points):
         xy = np.nan_to_num(frame_points * scale, nan=-1000).astype(np.int32)
         image = frames[f]
-        image[:] = look["background"]
+        np.copyto(image, background)
         torso = xy[[2, 5, 12, 9]]
         cv2.fillConvexPoly(image, torso, look["shirt"])
         cv2.polylines(image, [xy[[a, b]] for a, b in _BODY_LINES], False, look["shirt"], 3 * thick)
@@ -263,10 +302,8 @@ def render_frames(points, look, height, width):
 
 def _subject_plan(config, rng):
     """Video ids, splits and subjects: about two videos a subject, subjects disjoint across splits."""
-    counts = {"test": max(1, round(config.videos * 0.2)), "val": max(1, round(config.videos * 0.15))}
+    counts = {split: max(1, round(config.videos * share)) for split, share in config.split_shares}
     counts["train"] = config.videos - counts["test"] - counts["val"]
-    if counts["train"] < 1:
-        raise ValueError("--videos must be at least 3 (one video per split)")
     first_id = int(rng.integers(1, 50))
     plan, subject = [], 0
     for split in SPLITS:
@@ -289,8 +326,26 @@ def _subject_style(rng):
                   skin=tuple(int(v) for v in rng.integers(150, 240, 3)), features=(30, 20, 20)))
 
 
+@dataclass
+class SyntheticVideo:
+    """One video: its clips (label, start, end), OpenPose rows [frames, 411] and the true body it draws."""
+
+    clips: list
+    rows: np.ndarray
+    points: np.ndarray  # [frames, 137, 2] reference pixels
+    look: dict
+    height: int
+    width: int
+
+    def frames(self, chunk=FRAME_CHUNK):
+        """The RGB frames in chunks [<= chunk, H, W, 3], drawn into one buffer that the next chunk reuses."""
+        buffer = np.empty((min(chunk, len(self.points)), self.height, self.width, 3), np.uint8)
+        for start in range(0, len(self.points), chunk):
+            yield render_frames(self.points[start:start + chunk], self.look, self.height, self.width, out=buffer)
+
+
 def make_video(config, entry, seed):
-    """Everything about one video: clips, OpenPose rows, RGB frames (or None)."""
+    """Everything about one video: clips, OpenPose rows, and the body its RGB frames draw."""
     rng = np.random.default_rng(seed)
     style_rng = np.random.default_rng([config.seed, int(entry["subject"][1:])])
     style = _subject_style(style_rng)
@@ -309,15 +364,16 @@ def make_video(config, entry, seed):
     frames = cursor
     points = render_skeleton(template, clips, rng, frames, style)
     rows = openpose_detections(points, rng, config.height, config.width)
-    pictures = render_frames(points, style["look"], config.height, config.width) if config.rgb else None
-    return clips, rows, pictures
+    return SyntheticVideo(clips=clips, rows=rows, points=points, look=style["look"], height=config.height,
+                          width=config.width)
 
 
 def write_video_files(raw, config, entry, seed):
-    """Write one video's skeleton folder (xlsx, labels, light files) and RGB video."""
-    from competition.data.video import write_video
+    """Write one video's skeleton folder (xlsx, labels, light files) and RGB video, streaming the frames."""
+    from competition.data.video import VideoWriter
 
-    clips, rows, pictures = make_video(config, entry, seed)
+    video = make_video(config, entry, seed)
+    clips, rows = video.clips, video.rows
     split, vid = entry["split"], entry["video_id"]
     folder = layout.skeleton_dir(raw, split, vid)
     write_xlsx(layout.openpose_xlsx(raw, split, vid), rows)
@@ -327,18 +383,23 @@ def write_video_files(raw, config, entry, seed):
     points = rows.reshape(len(rows), kp.NUM_KEYPOINTS, 3)
     tips = [hand + i for hand in (kp.LEFT_HAND_START, kp.RIGHT_HAND_START) for i in (4, 8, 12, 16, 20)]
     light = np.concatenate([points[:, :kp.NUM_BODY], points[:, tips]], 1).reshape(len(points), -1)
-    buffer = io.StringIO()
-    np.savetxt(buffer, light, fmt="%.3f", delimiter=",")
     for name in ("light", "light_hand"):
-        write_text(folder / f"{vid}_{name}.csv", buffer.getvalue())
-    if pictures is not None:
-        write_video(layout.rgb_video(raw, split, vid), pictures, FPS)
+        with atomic_path(folder / f"{vid}_{name}.csv") as tmp:
+            np.savetxt(tmp, light, fmt="%.3f", delimiter=",")
+    if config.rgb:
+        with VideoWriter(layout.rgb_video(raw, split, vid), FPS, config.height, config.width,
+                         options=SOURCE_ENCODING) as writer:
+            for chunk in video.frames():
+                for frame in chunk:
+                    writer.write(frame)
     return vid, len(clips), len(rows)
 
 
 def synthesize(out, config=SynthConfig(), jobs=1, progress=True):
     """Write the synthetic download into `out`; returns the plan (video id, split, subject, Track 3 win)."""
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DataError(out, "is a file; give a folder to write the synthetic download into")
     rng = np.random.default_rng(config.seed)
     plan = _subject_plan(config, rng)
     for entry in plan:

@@ -1,4 +1,8 @@
-"""The videos of a prepared dataset as Track 3 sees them: ids, splits, win/lose labels and CV groups."""
+"""The prepared dataset's tables (videos.csv, clips.csv): ids, splits, labels, and the groups of cross-validation.
+
+`VideoTable` is the videos as Track 3 sees them; `row_groups` gives any clip or video id its video or subject,
+the group that competition.core.folds keeps on one side of every fold.
+"""
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +60,8 @@ class VideoTable:
 
     @property
     def has_subjects(self) -> bool:
-        return "subject" in self.table.columns
+        """True when every video has a subject (`miga prepare` writes the column empty without subjects.csv)."""
+        return "subject" in self.table.columns and bool((self.table["subject"].astype(str) != "").all())
 
     def labelled(self) -> pd.DataFrame:
         """Videos with a known win/lose label (train and val): the rows cross-validation runs over."""
@@ -68,3 +73,59 @@ class VideoTable:
     def groups(self, rows: pd.DataFrame) -> np.ndarray:
         column = "subject" if self.has_subjects else "video_id"
         return rows[column].astype(str).to_numpy()
+
+
+GROUP_LEVELS = ("video", "subject")
+
+
+def row_groups(data_dir, ids, *, rows, by) -> np.ndarray:
+    """The group of each id as the prepared dataset records it: its video or its subject.
+
+    `rows` says what the ids are: "clips" (clip ids, looked up in clips.csv) or "videos" (video ids). `by` is
+    "video" or "subject" (videos.csv's subject column). An id the tables do not know, or a video without a
+    subject, is a DataError naming the table and the first ids: rows are never grouped by a guess.
+    """
+    if rows not in ("clips", "videos"):
+        raise ValueError(f"rows must be 'clips' or 'videos', got {rows!r}")
+    if by not in GROUP_LEVELS:
+        raise ValueError(f"by must be one of {GROUP_LEVELS}, got {by!r}")
+    data_dir = Path(data_dir)
+    ids = [str(i) for i in ids]
+    if rows == "clips":
+        clips = read_clips(data_dir)
+        videos = _look_up(data_dir / "clips.csv", ids, dict(zip(clips["clip_id"], clips["video_id"])), "clip")
+    else:
+        videos = ids
+    if by == "video":
+        return np.asarray(videos, dtype=str)
+    table = VideoTable.read(data_dir).table
+    path = data_dir / "videos.csv"
+    if "subject" not in table.columns:
+        raise DataError(path, "has no subject column; group by video instead")
+    subject_of = dict(zip(table["video_id"], table["subject"].astype(str)))
+    subjects = _look_up(path, videos, subject_of, "video")
+    unknown = sorted({v for v, s in zip(videos, subjects) if not s})
+    if unknown:
+        raise DataError(path, f"{len(unknown)} video(s) have no subject, e.g. {unknown[:5]}; give the download a "
+                              "subjects.csv (video_id,subject) before `miga prepare`, or group by video")
+    return np.asarray(subjects, dtype=str)
+
+
+def _look_up(path, keys, mapping, what):
+    missing = [k for k in keys if k not in mapping]
+    if missing:
+        raise DataError(path, f"lacks {len(missing)} {what} id(s) of the inputs, e.g. {missing[:5]}; is this the "
+                              "dataset the models were run on?")
+    return [mapping[k] for k in keys]
+
+
+def training_labels(data_dir, track) -> np.ndarray:
+    """The labels of the training split: Track 1 clip classes from clips.csv, Track 3 win/lose from videos.csv."""
+    data_dir = Path(data_dir)
+    table = read_clips(data_dir) if track == 1 else VideoTable.read(data_dir).table
+    labels = pd.to_numeric(table.loc[table["split"] == "train", "label"], errors="coerce")
+    labels = labels[labels >= 0].to_numpy(dtype=np.int64)
+    if not len(labels):
+        name = "clips.csv" if track == 1 else "videos.csv"
+        raise DataError(data_dir / name, "has no labelled row of the train split")
+    return labels

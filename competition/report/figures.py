@@ -199,3 +199,23 @@ def group_heatmap(table, group_kind, row_counts, title):
     axes.set_title(title)
     figure.colorbar(image, ax=axes, shrink=0.9, label="accuracy")
     return figure
+
+
+def accuracy_before_after(table, title):
+    """Per-class accuracy before (hollow) and after (filled) the prior correction, classes ordered by training
+    frequency, most frequent first."""
+    ordered = table.sort_values("training_clips", ascending=False, kind="stable")
+    positions = np.arange(len(ordered))
+    figure = _figure(max(6.0, 0.26 * len(ordered) + 2), 3.8)
+    axes = figure.add_subplot()
+    axes.vlines(positions, ordered["top1_before"], ordered["top1_after"], color="grey", linewidth=1)
+    axes.scatter(positions, ordered["top1_before"], facecolors="none", edgecolors="tab:blue", label="before")
+    axes.scatter(positions, ordered["top1_after"], color="tab:orange", label="after")
+    axes.set_xticks(positions, [str(c) for c in ordered.index], fontsize=7)
+    axes.set_ylim(-0.05, 1.05)
+    axes.set_xlabel("class (most training clips first)")
+    axes.set_ylabel("out-of-fold accuracy (recall)")
+    axes.legend(loc="upper right", fontsize=8)
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    return figure

@@ -54,6 +54,7 @@ def track1_sections(data, prepared=None) -> list[Section]:
         figures.class_accuracy_vs_frequency(frequency, per_class, rows_per_class, frequency_label,
                                             f"Per-class accuracy of {focus}"),
         class_table.set_index("class")))
+    sections += _prior_correction_sections(data)
     sections.append(Section(
         "confusion", "Confusion matrix",
         f"{focus}: rows are true classes, columns predicted ones; colour is the share of the true class's "
@@ -101,8 +102,24 @@ def track3_sections(data, prepared=None) -> list[Section]:
         figures.group_heatmap(table, group_kind, row_counts if group_kind == "subject" else None,
                               f"Accuracy per {group_kind}"),
         table.T.assign(videos=[row_counts[g] for g in table.columns])))
+    sections += _prior_correction_sections(data)
     sections += _diversity_sections(data)
     return sections + _method_sections(data)
+
+
+def _prior_correction_sections(data):
+    table = analysis.prior_correction_table(data.spec) if data.spec is not None else pd.DataFrame()
+    if table.empty:
+        return []
+    cv, source = data.spec["scores"]["cv"], data.spec["correction"]["prior"]["source"]
+    tau = cv.get("tau", 0.0)
+    text = (f"Out-of-fold accuracy of each class for `{data.spec['method']}` before and after subtracting "
+            f"τ · log prior (training prior from {source}; τ = {tau:g} chosen by the grouped folds, each fold's τ "
+            f"from the other folds). Top-1 {cv['uncorrected']['top1']:.4f} before, {cv['top1']:.4f} after. "
+            "A positive change on rare classes bought with a small loss on frequent ones is the trade the "
+            "correction makes; τ = 0 means the folds found no gain.")
+    return [Section("prior_correction", "Per-class accuracy before and after the prior correction", text,
+                    figures.accuracy_before_after(table, f"Prior correction, τ = {tau:g}"), table)]
 
 
 def _scores_section(data):
@@ -112,10 +129,16 @@ def _scores_section(data):
     if data.spec is not None:
         cv = data.spec.get("scores", {}).get("cv", {})
         table["cv_accuracy"] = np.nan
-        if "accuracy_mean" in cv:
-            table.loc[data.ensemble_name, "cv_accuracy"] = cv["accuracy_mean"]
+        estimate = cv.get("top1", cv.get("accuracy_mean"))
+        if estimate is not None:
+            table.loc[data.ensemble_name, "cv_accuracy"] = estimate
         text += (" The ensemble's row is in-sample: its weights were fitted on these rows, so it is optimistic; "
                  "cv_accuracy is its cross-validated estimate from `miga ensemble`.")
+        if "interval" in cv:
+            low, high = cv["interval"]["top1"]
+            grouping = data.spec.get("grouping", {})
+            text += (f" Its {100 * data.spec['bootstrap']['level']:g}% interval is {low:.4f} to {high:.4f} "
+                     f"({grouping.get('description', '')}). {data.spec.get('choice', '')}")
     return Section("scores", "Each model against the ensemble", text, figures.score_bars(table), table)
 
 
@@ -145,8 +168,9 @@ def _method_sections(data):
     if table.empty:
         return []
     return [Section("methods", "Ensembling methods tried",
-                    "The ranked table of `miga ensemble`: K-fold cross-validated accuracy on the validation rows, "
-                    "and the in-sample accuracy of the refit on all of them.", table=table)]
+                    "The table of `miga ensemble`: each method's out-of-fold scores on the validation rows (folds "
+                    "keep videos whole) with cluster-bootstrap intervals, its paired difference from `mean`, the "
+                    "τ of its prior correction, and the in-sample accuracy of the refit on all rows.", table=table)]
 
 
 def _class_frequency(data, prepared):

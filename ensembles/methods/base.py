@@ -17,8 +17,8 @@ def one_blas_thread():
 
 class EnsembleMethod:
     name = ""
-    # Order of simplicity for `--method auto`: among methods whose cross-validated score is within one
-    # standard error of the best, the simplest one wins (fewer fitted parameters, less room to overfit).
+    # Order of simplicity for `--method auto`: a more complex method (more fitted parameters, more room to
+    # overfit) replaces a simpler one only when it is better with a bootstrap interval excluding zero.
     complexity = 0
 
     def __init__(self, objective="accuracy"):

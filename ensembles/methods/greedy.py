@@ -12,7 +12,7 @@ from ensembles.scoring import objective_of
 
 class GreedySelection(EnsembleMethod):
     name = "greedy"
-    complexity = 2
+    complexity = 3
 
     def __init__(self, rounds=25, objective="accuracy"):
         super().__init__(objective)

@@ -12,7 +12,7 @@ from ensembles.scoring import combine, objective_of
 
 class HillClimbing(EnsembleMethod):
     name = "hill"
-    complexity = 3
+    complexity = 4
 
     def __init__(self, step=1.0, min_step=0.03, max_steps=500, objective="accuracy"):
         super().__init__(objective)

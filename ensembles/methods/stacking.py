@@ -8,7 +8,7 @@ from ensembles.methods.base import EnsembleMethod
 
 class Stacking(EnsembleMethod):
     name = "stack"
-    complexity = 5
+    complexity = 6
 
     def __init__(self, C=1.0, max_iter=300, objective="accuracy"):
         super().__init__(objective)

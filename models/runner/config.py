@@ -3,7 +3,8 @@
 Configs live in `models/configs/` (tiny variants in `models/configs/tiny/`). Each dataset dict carries the
 prepared dataset's root; `load_config` copies the config's top-level `data_root` (from `MIGA_DATA`, the
 config, `--cfg-options data_root=...` or the `data_root` argument) into all of them, so that the root is
-set in one place.
+set in one place. The pretraining configs' datasets also read the raw download's long videos: their
+`raw_root` is set the same way (`MIGA_RAW`, `raw_root=...`, the `raw_root` argument).
 """
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exp
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 LOADERS = ("train_dataloader", "val_dataloader", "test_dataloader")
+ROOTS = ("data_root", "raw_root")
 # The arguments of a heatmap step that decide what it draws.
 HEATMAP_DRAWING_ARGS = ("sigma", "with_kp", "with_limb", "skeletons", "scaling")
 
@@ -46,17 +48,19 @@ def leaf_dataset(loader_cfg):
     return list(datasets_of(loader_cfg))[-1]
 
 
-def load_config(path, cfg_options=None, data_root=None):
+def load_config(path, cfg_options=None, data_root=None, raw_root=None):
     cfg = Config.fromfile(str(config_path(path)))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    if data_root is not None:
-        cfg.data_root = str(data_root)
-    if "data_root" in cfg:
-        for loader in LOADERS:
-            for dataset in datasets_of(cfg.get(loader)):
-                if "data_root" in dataset:
-                    dataset.data_root = cfg.data_root
+    for key, value in (("data_root", data_root), ("raw_root", raw_root)):
+        if value is not None:
+            cfg[key] = str(value)
+    for key in ROOTS:
+        if key in cfg:
+            for loader in LOADERS:
+                for dataset in datasets_of(cfg.get(loader)):
+                    if key in dataset:
+                        dataset[key] = cfg[key]
     return cfg
 
 

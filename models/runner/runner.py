@@ -11,8 +11,9 @@ training epoch and one line per validation (models.runner.progress); the run's f
 
 `MigaRunner` is mmengine's Runner with one difference in what it saves and loads: its checkpoints hold
 tensors and plain Python data only. mmengine pickles its message hub's `HistoryBuffer` objects with their
-statistics functions (rebuilt through the builtin `getattr`) and NumPy scalars; here they are written as
-lists and numbers and rebuilt on resume, so torch's weights-only loading reads our checkpoints as they are.
+statistics functions (rebuilt through the builtin `getattr`) and NumPy scalars (also in the state of a
+scheduler that follows a metric, ReduceOnPlateauLR); here they are written as lists and numbers and rebuilt
+on resume, so torch's weights-only loading reads our checkpoints as they are.
 Every checkpoint load is weights-only (models.openmmlab.checkpoint_loading).
 """
 import itertools
@@ -57,8 +58,9 @@ class PlainCheckpointData(Hook):
                     scalars[key] = {"log_history": history.tolist(), "count_history": counts.tolist(),
                                     "max_length": int(buffer.max_length)}
             hub["runtime_info"] = plain(hub.get("runtime_info", {}))
-        if "meta" in checkpoint:
-            checkpoint["meta"] = plain(checkpoint["meta"])
+        for key in ("meta", "param_schedulers"):
+            if key in checkpoint:
+                checkpoint[key] = plain(checkpoint[key])
 
     def after_load_checkpoint(self, runner, checkpoint):
         scalars = (checkpoint.get("message_hub") or {}).get("log_scalars", {})

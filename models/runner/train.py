@@ -16,7 +16,7 @@ def work_dir_for(config_path):
 
 
 def prepare_config(config, *, work_dir=None, data_root=None, resume=False, load_from=None, amp="auto",
-                   launcher="none", seed=None, cfg_options=None):
+                   launcher="none", seed=None, cfg_options=None, raw_root=None):
     """The mmengine Config for a training run (see `add_arguments` for the meaning of each option)."""
     import torch
 
@@ -24,13 +24,13 @@ def prepare_config(config, *, work_dir=None, data_root=None, resume=False, load_
     from models.runner.distributed import configure_launcher
 
     path = config_path(config)
-    cfg = load_config(path, cfg_options=cfg_options, data_root=data_root)
+    cfg = load_config(path, cfg_options=cfg_options, data_root=data_root, raw_root=raw_root)
     cfg.work_dir = str(work_dir or cfg.get("work_dir") or work_dir_for(path))
     check_folder(cfg.work_dir, "--work-dir names a folder")
     configure_launcher(cfg, launcher)
     cfg.resume = bool(resume)
     if seed is not None:
-        cfg.randomness = dict(seed=seed)
+        cfg.randomness = dict(cfg.get("randomness") or {}, seed=seed)
     if amp == "on" or (amp == "auto" and torch.cuda.is_available()):
         if not torch.cuda.is_available():
             raise DataError(path, "--amp on needs a GPU; none is visible")

@@ -1,25 +1,31 @@
 """CLIP-MG: a CLIP ViT-B/16 image tower guided by pose (MiGA 2025, 61.82% on Track 1).
 
 Per clip: T RGB frames (8) and T windows of pose heatmaps (8 windows × 4 frames) with the keypoints they
-were drawn from. For each frame t:
+were drawn from.
 
 1. the CLIP tower (timm `vit_base_patch16_clip_224`) runs its frozen first blocks (10 of 12) and the
-   trainable penultimate block over the frame's tokens X_t;
-2. the pose encoder turns window t's heatmaps into p_t (three 3×3×3 conv stages of 64/128/256 channels
-   with spatial-only stride 2, global pooling, projection to the tower's width);
-3. pose-guided patch weights w_t,i = Σ_j m_j exp(-‖c_i − k_j‖² / 2σ²): c_i a patch centre, k_j joint j's
-   mean position in the window, m_j its share of the window's motion (moving joints count, still ones not);
-4. a pose gate s_t,i = sigmoid(W[x_i; p_t]) ∈ (0, 1) on each patch token; the semantic query is the mean of
-   the patch tokens weighted by w·s;
-5. gated fusion (per-channel gates in (0, 1)) mixes p_t into the query and into every penultimate token;
-6. in the last block the query cross-attends to the fused tokens, with that block's own attention and
-   MLP weights (the tokens' own pass through the last block would feed nothing, so it is skipped);
-7. the final LayerNorm of the query, averaged over frames, goes to a two-layer MLP head (`TwoLayerMLPHead`).
+   trainable penultimate block over every frame's tokens: patch tokens x_t,i (T frames × P patches);
+2. the pose encoder turns each window's heatmaps into one feature (three 3×3×3 conv stages of 64/128/256
+   channels with spatial-only stride 2, averaged over the window's frames and space, projected to the
+   tower's width); the mean over the windows is the clip's pose descriptor p;
+3. a token gate s_t,i = sigmoid(<p, x_t,i>) per patch: the dot product of the patch with the pose
+   descriptor, so patches of one frame that align differently with the pose get different gates;
+4. pose-guided weights: within frame t, w_t,i = Σ_j m_j exp(-‖c_i − k_j‖² / 2σ²) (c_i a patch centre, k_j joint
+   j's mean position in window t, m_j its share of the window's motion), normalised over the patches; across
+   frames, frame t weighs its window's share of the clip's motion (uniform when nothing moves);
+5. one clip-level semantic query: the mean of all T×P patch tokens weighted by frame weight × w × s;
+6. in the last block the query cross-attends to all T×P patch tokens of the clip, with that block's own
+   attention and MLP weights (the tokens' own pass through the last block would feed nothing, so it is
+   skipped), then the tower's final LayerNorm gives the visual feature v;
+7. a global channel gate g = sigmoid(W[v; p] + b) ∈ (0, 1)^D fuses g·v + (1 − g)·p, which goes to a two-layer
+   MLP head (`TwoLayerMLPHead`).
 
 The backbone plugs into mmaction2's `MMRecognizer3D` with inputs `imgs`, `heatmap_imgs`, `keypoint`,
-`keypoint_score`; see `models/configs/seed_papers/clip_mg*.py`.
+`keypoint_score`; see `models/configs/seed_papers/clip_mg*.py`. Without CLIP weights it warns: its frozen
+blocks would stay random.
 """
 import os
+import warnings
 
 import timm
 import torch
@@ -36,7 +42,8 @@ CLIP_STD = [0.26862954 * 255, 0.26130258 * 255, 0.27577711 * 255]
 
 
 class HeatmapWindowEncoder(nn.Module):
-    """Heatmap volumes [B, J, W·L, h, w] → one feature per window [B, W, out_dims]."""
+    """Heatmap volumes [B, J, W·L, h, w] → one feature per window [B, W, out_dims], each averaged over the
+    window's L frames and its space."""
 
     def __init__(self, in_channels, channels=(64, 128, 256), out_dims=768):
         super().__init__()
@@ -58,25 +65,52 @@ class HeatmapWindowEncoder(nn.Module):
         return self.proj(x).reshape(batch, num_windows, -1)
 
 
+def window_joint_motion(keypoint, keypoint_score, num_windows):
+    """Each joint's mean frame-to-frame displacement in each window [B, W, V]; a joint missing (score 0) in
+    any frame of a window counts as still there. keypoint [B, W·L, V, 2], keypoint_score [B, W·L, V]."""
+    batch, frames, joints, _ = keypoint.shape
+    kp = keypoint.reshape(batch, num_windows, frames // num_windows, joints, 2)
+    seen = (keypoint_score.reshape(batch, num_windows, -1, joints) > 0).all(dim=2)
+    return (kp[:, :, 1:] - kp[:, :, :-1]).norm(dim=-1).mean(dim=2) * seen
+
+
 def pose_patch_weights(keypoint, keypoint_score, num_windows, grid, patch_size, sigma):
     """Weights [B, W, H'·W'] of the patches of each frame, summing to 1, from the window's moving joints.
 
     keypoint [B, W·L, V, 2] in pixels of the RGB frame, keypoint_score [B, W·L, V] (0 = missing).
-    A joint's share m_j is its mean frame-to-frame displacement over the window (joints missing in any
-    frame of it count as still); a window without motion gives uniform weights.
+    A joint counts by its share of the window's motion (`window_joint_motion`); a window without motion
+    gives uniform weights.
     """
     batch, frames, joints, _ = keypoint.shape
-    kp = keypoint.reshape(batch, num_windows, frames // num_windows, joints, 2)
-    seen = (keypoint_score.reshape(batch, num_windows, -1, joints) > 0).all(dim=2)
-    motion = (kp[:, :, 1:] - kp[:, :, :-1]).norm(dim=-1).mean(dim=2) * seen  # [B, W, V]
+    motion = window_joint_motion(keypoint, keypoint_score, num_windows)  # [B, W, V]
     share = motion / motion.sum(dim=-1, keepdim=True).clamp_min(1e-6)
     rows, cols = grid
-    y, x = torch.meshgrid(torch.arange(rows, device=kp.device), torch.arange(cols, device=kp.device),
+    y, x = torch.meshgrid(torch.arange(rows, device=keypoint.device), torch.arange(cols, device=keypoint.device),
                           indexing="ij")
-    centres = (torch.stack([x, y], dim=-1).reshape(-1, 2).to(kp.dtype) + 0.5) * patch_size  # [P, 2] as (x, y)
-    distance2 = (centres[None, None, :, None] - kp.mean(dim=2)[:, :, None]).pow(2).sum(-1)  # [B, W, P, V]
+    centres = (torch.stack([x, y], dim=-1).reshape(-1, 2).to(keypoint.dtype) + 0.5) * patch_size  # [P, 2] (x, y)
+    positions = keypoint.reshape(batch, num_windows, frames // num_windows, joints, 2).mean(dim=2)
+    distance2 = (centres[None, None, :, None] - positions[:, :, None]).pow(2).sum(-1)  # [B, W, P, V]
     weights = (share[:, :, None] * torch.exp(-distance2 / (2 * sigma ** 2))).sum(-1) + 1e-6
     return weights / weights.sum(dim=-1, keepdim=True)
+
+
+def frame_motion_weights(keypoint, keypoint_score, num_windows):
+    """Weight of each frame [B, W]: its window's share of the clip's motion (uniform for a still clip)."""
+    motion = window_joint_motion(keypoint, keypoint_score, num_windows).sum(dim=-1) + 1e-6
+    return motion / motion.sum(dim=-1, keepdim=True)
+
+
+def semantic_query(patches, pose, patch_weights, frame_weights, gate_scale=1.0):
+    """One clip-level query over all frames' patch tokens.
+
+    patches [B, T, P, D], pose [B, D], patch_weights [B, T, P] (each frame's sum to 1), frame_weights [B, T].
+    The gate of each patch is sigmoid(gate_scale · <pose, patch>); the query is the mean of the T×P patches
+    weighted by frame weight × patch weight × gate. Returns (query [B, 1, D], gates [B, T, P]).
+    """
+    gates = torch.sigmoid(gate_scale * torch.einsum("btpd,bd->btp", patches, pose))
+    mix = frame_weights[:, :, None] * patch_weights * gates
+    query = torch.einsum("btp,btpd->bd", mix, patches) / mix.sum(dim=(1, 2))[:, None]
+    return query[:, None], gates
 
 
 def cross_attend(block, query, tokens):
@@ -107,12 +141,14 @@ class CLIPMG(BaseModule):
         num_joints: heatmap channels (joints of the layout).
         arch / arch_kwargs: the timm model and overrides (tiny configs shrink width, depth and image size).
         pretrained: local weights file for the tower (timm, open_clip or OpenAI CLIP layout; timm converts).
+            Without it the frozen blocks keep timm's random initialisation, and a warning says so.
         frozen_blocks: leading blocks kept frozen with the embeddings (10 of 12 in the paper).
         sigma: scale of the patch weights, in pixels of the input frame.
+        gate_scale: factor on the token gate's dot product (1: the paper's sigmoid(<p, x>)).
     """
 
     def __init__(self, num_joints, arch="vit_base_patch16_clip_224", arch_kwargs=None, pretrained=None,
-                 frozen_blocks=10, pose_channels=(64, 128, 256), sigma=32.0, init_cfg=None):
+                 frozen_blocks=10, pose_channels=(64, 128, 256), sigma=32.0, gate_scale=1.0, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         kwargs = dict(arch_kwargs or {}, num_classes=0)
         if pretrained:
@@ -125,14 +161,16 @@ class CLIPMG(BaseModule):
         if not 0 <= frozen_blocks <= depth - 2:
             raise ValueError(f"frozen_blocks must leave the penultimate and last of {depth} blocks trainable; "
                              f"got {frozen_blocks}")
+        if not pretrained and frozen_blocks:
+            warnings.warn(f"CLIPMG has no CLIP weights: its {frozen_blocks} frozen blocks keep their random "
+                          "initialisation and never train, so the tower extracts random features; give a local "
+                          "CLIP ViT-B/16 file with model.backbone.pretrained=PATH", stacklevel=2)
         self.frozen_blocks = frozen_blocks
         dims = self.tower.embed_dim
         self.patch_size = self.tower.patch_embed.patch_size[0]
-        self.sigma = sigma
+        self.sigma, self.gate_scale = sigma, gate_scale
         self.pose_encoder = HeatmapWindowEncoder(num_joints, pose_channels, dims)
-        self.token_gate = nn.Linear(2 * dims, 1)
-        self.query_fusion = GatedFusion(dims)
-        self.token_fusion = GatedFusion(dims)
+        self.channel_gate = GatedFusion(dims)
         self.last_token_gate = None
         self._pretrained = pretrained
         for module in self.frozen_modules():
@@ -146,9 +184,8 @@ class CLIPMG(BaseModule):
 
     def init_weights(self):
         """Keep the tower as built (timm's init or the local CLIP weights); init the new layers only."""
-        for module in (self.token_gate, self.query_fusion.gate, self.token_fusion.gate):
-            nn.init.trunc_normal_(module.weight, std=0.02)
-            nn.init.zeros_(module.bias)
+        nn.init.trunc_normal_(self.channel_gate.gate.weight, std=0.02)
+        nn.init.zeros_(self.channel_gate.gate.bias)
 
     def train(self, mode=True):
         super().train(mode)
@@ -167,9 +204,9 @@ class CLIPMG(BaseModule):
                           else keypoint_score.reshape(views, pose_frames, joints))
         grid = (height // self.patch_size, width // self.patch_size)
 
-        pose = self.pose_encoder(heatmap_imgs, frames)  # [V, T, D]
-        weights = pose_patch_weights(keypoint, keypoint_score, frames, grid, self.patch_size, self.sigma)
-        pose, weights = pose.flatten(0, 1)[:, None], weights.flatten(0, 1)  # per frame: [V·T, 1, D], [V·T, P]
+        pose = self.pose_encoder(heatmap_imgs, frames).mean(dim=1)  # the clip's pose descriptor [V, D]
+        patch_weights = pose_patch_weights(keypoint, keypoint_score, frames, grid, self.patch_size, self.sigma)
+        frame_weights = frame_motion_weights(keypoint, keypoint_score, frames)
 
         tower = self.tower
         x = imgs.transpose(1, 2).flatten(0, 1)  # [V·T, 3, H, W]
@@ -179,16 +216,12 @@ class CLIPMG(BaseModule):
                 x = block(x)
         for block in tower.blocks[self.frozen_blocks:-1]:
             x = block(x)
-        prefix = x.shape[1] - weights.shape[1]  # class (and register) tokens
-        patches = x[:, prefix:]
-        gate = torch.sigmoid(self.token_gate(torch.cat([patches, pose.expand_as(patches)], -1))).squeeze(-1)
-        self.last_token_gate = gate.detach()
-        mix = weights * gate
-        query = (mix[..., None] * patches).sum(1, keepdim=True) / mix.sum(1, keepdim=True)[..., None]
-        query = self.query_fusion(query, pose)
-        tokens = self.token_fusion(x, pose)
-        query = cross_attend(tower.blocks[-1], query, tokens)
-        return tower.norm(query[:, 0]).reshape(views, frames, -1).mean(dim=1)
+        prefix = x.shape[1] - patch_weights.shape[-1]  # class (and register) tokens
+        patches = x[:, prefix:].reshape(views, frames, -1, x.shape[-1])  # [V, T, P, D]
+        query, gates = semantic_query(patches, pose, patch_weights, frame_weights, self.gate_scale)
+        self.last_token_gate = gates.detach()
+        visual = tower.norm(cross_attend(tower.blocks[-1], query, patches.flatten(1, 2))[:, 0])
+        return self.channel_gate(visual, pose)
 
 
 @MODELS.register_module()

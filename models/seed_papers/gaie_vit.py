@@ -15,6 +15,7 @@ the classifier; see `models/configs/seed_papers/gaie_vit_*.py`.
 """
 import math
 import os
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -143,6 +144,10 @@ class GAIEViT(BaseModule):
                 nn.init.zeros_(module.bias)
         if self.pretrained:
             load_videomae_weights(self, self.pretrained)
+        else:
+            warnings.warn("GAIEViT starts from random weights: the GAIE paper fine-tunes a VideoMAE ViT-B, and a "
+                          "ViT trained from scratch on iMiGUE's clips is far weaker; give a local checkpoint "
+                          "with model.backbone.pretrained=PATH", stacklevel=2)
 
     def position_encoding(self, grid):
         if tuple(grid) == self.grid:

@@ -1,28 +1,32 @@
 """Cross-modal token fusion with memory refinement (the Track 1 entry of the Track 3 2nd-place team).
 
 - `CrossModalTokenFusion` (backbone): RGB tokens from a video backbone (mmaction2's MViTv2) and skeleton
-  tokens from a graph network (mmaction2's AAGCN, i.e. 2s-AGCN's stream) are projected to one width; the
-  per-frame RGB tokens attend to the skeleton tokens (multi-head attention, residual, LayerNorm), a linear
-  projection follows, and temporal pooling gives the clip embedding. It also returns the pooled skeleton
-  feature for the pose classifier.
-- `MemoryRefinementHead`: logits of the pose branch and of the fused embedding are combined by learned
-  late-fusion weights (softmax of two parameters, pose favoured at init). A memory bank keeps up to 50
-  embeddings per class from confidently and correctly classified training clips (filled in order, then the
-  nearest slot moves by momentum 0.9 towards each new one). Refinement: the embedding and its top-5 cosine
-  neighbours in the predicted class's memory pass through self-attention; the refined embedding gives
-  refined logits. Loss: L_c + α·L_p, L_c on the plain fused logits and L_p on the refined ones.
-- `RefinementScheduleHook`: α = 0 for the first `start_epoch` epochs (the bank fills meanwhile), 1 after.
-  α is a buffer of the head, so checkpoints carry it and prediction refines exactly when training did.
+  tokens from graph networks (2s-AGCN: an AAGCN on the joints and one on the bones, their features side by
+  side) are projected to one width; the per-frame RGB tokens attend to the skeleton tokens (multi-head
+  attention, residual, LayerNorm), a linear projection follows, and temporal pooling gives the clip
+  embedding. It also returns the pooled skeleton feature for the pose classifier. As in the paper, the
+  encoders can be pretrained feature extractors (`frozen_encoders`), loaded from the checkpoints of their own
+  trainings (`encoder_checkpoints`: `miga train mvit_s_rgb`, `seed_papers/agcn_joint`, `seed_papers/agcn_bone`).
+- `MemoryRefinementHead`: logits of the pose branch and of the fused embedding are combined with fixed
+  late-fusion weights, pose above RGB. A memory bank keeps up to 50 embeddings per class from confidently
+  and correctly classified training clips (filled in order, then the nearest slot moves by momentum 0.9
+  towards each new one). Refinement: the embedding and its top-5 cosine neighbours in the predicted class's
+  memory pass through self-attention. Loss: L_c + α·L_p, L_c cross-entropy on the fused logits and L_p a
+  prototype margin term on the refined embedding (its cosine to its class's prototype, the mean of that
+  class's memory, must exceed its cosine to any other class's prototype by a margin).
+- `RefinementScheduleHook`: α = 0 for the first `start_epoch` epochs (the bank fills meanwhile), then rising
+  linearly, iteration by iteration, to its final value over `ramp_epochs` epochs. α is a buffer of the head,
+  so checkpoints carry it and prediction refines exactly when training had switched refinement on.
 
-Plugs into mmaction2's `MMRecognizer3D` with inputs `imgs` and `keypoint` (GCN layout); see
-`models/configs/seed_papers/token_fusion*.py`. The skeleton backbone's graph may be named
-(`graph_cfg=dict(layout='imigue36')`, see models.components.skeleton.GRAPH_LAYOUTS).
+Plugs into mmaction2's `MMRecognizer3D` with inputs `imgs` and `keypoint` (GCN layout, (x, y, score) per
+joint); see `models/configs/seed_papers/token_fusion*.py`. Skeleton graphs may be named
+(`graph_cfg=dict(layout='imigue36')`, see models.components.skeleton.GRAPH_LAYOUTS; `NamedGraphAAGCN`).
 """
-import copy
-import math
+import warnings
 
 import torch
 import torch.nn.functional as F
+from mmaction.models.backbones import AAGCN
 from mmaction.models.heads.base import BaseHead
 from mmaction.registry import HOOKS, MODELS
 from mmengine.dist import all_gather, get_world_size
@@ -31,44 +35,150 @@ from mmengine.model import BaseModule, is_model_wrapper
 from torch import nn
 
 from models.components.skeleton import named_graph_cfg
+from models.openmmlab import load_checkpoint_file
+
+ENCODERS = ("rgb", "joint", "bone")
 
 
-def resolve_graph_layout(backbone_cfg):
-    """A copy of a GCN backbone config whose `graph_cfg.layout` may name a layout of models.components.skeleton."""
-    cfg = copy.deepcopy(backbone_cfg)
-    if cfg.get("graph_cfg") is not None:
-        cfg["graph_cfg"] = copy.deepcopy(named_graph_cfg(cfg["graph_cfg"]))
-    return cfg
+@MODELS.register_module()
+class NamedGraphAAGCN(AAGCN):
+    """mmaction2's AAGCN (2s-AGCN's stream) whose `graph_cfg.layout` may also name a layout of
+    models.components.skeleton.GRAPH_LAYOUTS (e.g. 'imigue36'). Same parameters as AAGCN."""
+
+    def __init__(self, graph_cfg, **kwargs):
+        super().__init__(graph_cfg=named_graph_cfg(graph_cfg), **kwargs)
+
+
+def bone_features(joint, parents):
+    """Bones of (x, y, score) joints [..., V, 3]: (x − x_parent, y − y_parent, mean score of the two ends),
+    the centre's bone zero; the same features as models.components.transforms.SkeletonFeature('bone')."""
+    parent = joint[..., parents, :]
+    return torch.cat([joint[..., :2] - parent[..., :2], (joint[..., 2:] + parent[..., 2:]) / 2], dim=-1)
+
+
+def load_encoder_weights(encoder, path, name):
+    """Load the `backbone.*` tensors of a toolkit checkpoint (or a bare state dict) into `encoder`."""
+    import os
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{name} encoder checkpoint {path!r} does not exist")
+    checkpoint = load_checkpoint_file(path)
+    state = checkpoint.get("state_dict", checkpoint) if isinstance(checkpoint, dict) else {}
+    if any(key.startswith("backbone.") for key in state):
+        state = {key[len("backbone."):]: value for key, value in state.items() if key.startswith("backbone.")}
+    own = encoder.state_dict()
+    missing = sorted(set(own) - set(state))
+    wrong = [key for key in own if key in state and tuple(state[key].shape) != tuple(own[key].shape)]
+    if missing or wrong:
+        raise ValueError(f"{path}: not a checkpoint of this {name} encoder: {len(missing)} tensors missing "
+                         f"(e.g. {missing[:3]}), {len(wrong)} of another shape (e.g. {wrong[:3]})")
+    encoder.load_state_dict({key: state[key] for key in own})
 
 
 @MODELS.register_module()
 class CrossModalTokenFusion(BaseModule):
-    """`forward(imgs, keypoint)` → (clip embedding [N, embed_dims], skeleton feature [N, pose_channels])."""
+    """`forward(imgs, keypoint)` → (clip embedding [N, embed_dims], skeleton feature [N, streams × pose_channels]).
+
+    Args:
+        rgb_backbone / pose_backbone: configs of the RGB encoder and of the joint stream's graph network.
+        pose_channels: output width of one skeleton stream.
+        bone_parents: each joint's parent; given, a second graph network (same config) reads the bones
+            (2s-AGCN's two streams), and the skeleton feature is both streams' side by side.
+        frozen_encoders: keep the encoders fixed (no gradient, evaluation mode), as feature extractors.
+        encoder_checkpoints: {'rgb'|'joint'|'bone': path} of checkpoints whose `backbone.*` tensors are the
+            encoders' weights. Frozen encoders without weights warn: they would extract random features.
+    """
 
     def __init__(self, rgb_backbone, pose_backbone, rgb_channels, pose_channels, embed_dims=512, num_heads=8,
-                 dropout=0.0, init_cfg=None):
+                 dropout=0.0, bone_parents=None, frozen_encoders=False, encoder_checkpoints=None, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.rgb_backbone = MODELS.build(rgb_backbone)
-        self.pose_backbone = MODELS.build(resolve_graph_layout(pose_backbone))
+        self.pose_backbone = MODELS.build(pose_backbone)
+        self.bone_backbone = MODELS.build(pose_backbone) if bone_parents is not None else None
+        if bone_parents is not None:
+            self.register_buffer("bone_parents", torch.as_tensor(bone_parents, dtype=torch.long), persistent=False)
+        streams = 2 if bone_parents is not None else 1
         self.rgb_proj = nn.Linear(rgb_channels, embed_dims)
-        self.pose_proj = nn.Linear(pose_channels, embed_dims)
+        self.pose_proj = nn.Linear(streams * pose_channels, embed_dims)
         self.attention = nn.MultiheadAttention(embed_dims, num_heads, dropout=dropout, batch_first=True)
         self.norm = nn.LayerNorm(embed_dims)
         self.out_proj = nn.Linear(embed_dims, embed_dims)
+        self.encoder_checkpoints = {k: v for k, v in (encoder_checkpoints or {}).items() if v}
+        unknown = set(self.encoder_checkpoints) - set(ENCODERS)
+        if unknown:
+            raise ValueError(f"encoder_checkpoints names {sorted(unknown)}; the encoders are {list(ENCODERS)}")
+        self.frozen_encoders = frozen_encoders
+        if frozen_encoders:
+            for encoder in self.encoders().values():
+                encoder.requires_grad_(False)
+            unweighted = [name for name in self.encoders() if name not in self.encoder_checkpoints
+                          and not (name == "rgb" and rgb_backbone.get("pretrained"))]
+            if unweighted:
+                warnings.warn(f"CrossModalTokenFusion: frozen {', '.join(unweighted)} encoder(s) without weights "
+                              "extract random features; the paper fuses features of pretrained encoders: give "
+                              "model.backbone.encoder_checkpoints (docs/seed-papers.md)", stacklevel=2)
 
-    def forward(self, imgs, keypoint):
+    def encoders(self):
+        encoders = {"rgb": self.rgb_backbone, "joint": self.pose_backbone}
+        if self.bone_backbone is not None:
+            encoders["bone"] = self.bone_backbone
+        return encoders
+
+    def init_weights(self):
+        super().init_weights()
+        encoders = self.encoders()
+        for name, path in self.encoder_checkpoints.items():
+            if name not in encoders:
+                raise ValueError(f"a {name} encoder checkpoint is given but the model has no {name} stream")
+            load_encoder_weights(encoders[name], path, name)
+
+    def train(self, mode=True):
+        super().train(mode)
+        if self.frozen_encoders:
+            for encoder in self.encoders().values():
+                encoder.eval()
+        return self
+
+    def _encode(self, imgs, keypoint):
         rgb = self.rgb_backbone(imgs)
         if isinstance(rgb, (tuple, list)):  # one output per scale (MViT): the last
             rgb = rgb[-1]
         if isinstance(rgb, (tuple, list)):  # (patch tokens, class token)
             rgb = rgb[0]
+        streams = [self.pose_backbone(keypoint)]  # [N, M, C, T, V]
+        if self.bone_backbone is not None:
+            streams.append(self.bone_backbone(bone_features(keypoint, self.bone_parents)))
+        return rgb, torch.cat(streams, dim=2)
+
+    def forward(self, imgs, keypoint):
+        if self.frozen_encoders:
+            with torch.no_grad():
+                rgb, pose = self._encode(imgs, keypoint)
+        else:
+            rgb, pose = self._encode(imgs, keypoint)
         rgb_tokens = rgb.mean(dim=(3, 4)).transpose(1, 2)  # [N, C, T, H, W] -> one token per time step
-        pose = self.pose_backbone(keypoint)  # [N, M, C, T, V]
-        pose_tokens = pose.mean(dim=(1, 4)).transpose(1, 2)  # [N, T', C]
+        pose_tokens = pose.mean(dim=(1, 4)).transpose(1, 2)  # [N, T', streams × C]
         r, s = self.rgb_proj(rgb_tokens), self.pose_proj(pose_tokens)
         fused = self.norm(r + self.attention(r, s, s, need_weights=False)[0])
         embedding = self.out_proj(fused).mean(dim=1)
         return embedding, pose.mean(dim=(1, 3, 4))
+
+
+def prototype_margin_loss(embedding, labels, memory, memory_count, margin):
+    """Mean over the clips whose class has memories of relu(margin − cos(e, μ_y) + max_{c≠y} cos(e, μ_c)),
+    μ_c the mean of class c's stored embeddings (classes without memories take no part); 0 when none has."""
+    filled = torch.arange(memory.shape[1], device=memory.device)[None] < memory_count[:, None]  # [K, S]
+    prototypes = (memory * filled[..., None]).sum(1) / filled.sum(1, keepdim=True).clamp_min(1)
+    similarity = F.normalize(embedding, dim=-1) @ F.normalize(prototypes.to(embedding.dtype), dim=-1).T  # [N, K]
+    has_memory = memory_count > 0
+    valid = has_memory[labels]
+    if not valid.any():
+        return embedding.sum() * 0.0
+    positive = similarity.gather(1, labels[:, None])[:, 0]
+    others = has_memory[None].expand_as(similarity).clone()
+    others[torch.arange(len(labels)), labels] = False
+    negative = similarity.masked_fill(~others, -1.0).max(dim=1).values
+    return F.relu(margin - positive + negative)[valid].mean()
 
 
 @MODELS.register_module()
@@ -80,20 +190,22 @@ class MemoryRefinementHead(BaseHead):
         memory_size: embeddings kept per class (50); momentum: weight of the old slot when full (0.9).
         num_neighbours: cosine neighbours used in refinement (5).
         confidence: a training clip enters the memory when predicted correctly with at least this probability.
-        pose_weight: the pose branch's late-fusion weight at init (> 0.5 favours pose).
+        pose_weight: the pose branch's fixed late-fusion weight, above the RGB branch's 1 − pose_weight.
+        margin: of the prototype term L_p.
     """
 
     def __init__(self, num_classes, in_channels, pose_channels, memory_size=50, momentum=0.9, num_neighbours=5,
-                 num_heads=8, confidence=0.5, pose_weight=0.6, loss_cls=dict(type="CrossEntropyLoss"),
+                 num_heads=8, confidence=0.5, pose_weight=0.6, margin=0.2, loss_cls=dict(type="CrossEntropyLoss"),
                  **kwargs):
         super().__init__(num_classes, in_channels, loss_cls=loss_cls, **kwargs)
-        if not 0.0 < pose_weight < 1.0:
-            raise ValueError(f"pose_weight must lie in (0, 1); got {pose_weight}")
+        if not 0.5 < pose_weight < 1.0:
+            raise ValueError(f"pose_weight must lie in (0.5, 1): the pose branch weighs more than RGB; "
+                             f"got {pose_weight}")
         self.memory_size, self.momentum = memory_size, momentum
-        self.num_neighbours, self.confidence = num_neighbours, confidence
+        self.num_neighbours, self.confidence, self.margin = num_neighbours, confidence, margin
         self.rgb_fc = nn.Linear(in_channels, num_classes)
         self.pose_fc = nn.Linear(pose_channels, num_classes)
-        self.fusion_logits = nn.Parameter(torch.tensor([math.log(pose_weight), math.log(1.0 - pose_weight)]))
+        self.register_buffer("late_fusion_weights", torch.tensor([pose_weight, 1.0 - pose_weight]))
         self.refiner = nn.MultiheadAttention(in_channels, num_heads, batch_first=True)
         self.refine_norm = nn.LayerNorm(in_channels)
         self.register_buffer("memory", torch.zeros(num_classes, memory_size, in_channels))
@@ -102,7 +214,7 @@ class MemoryRefinementHead(BaseHead):
 
     def fusion_weights(self):
         """(pose weight, RGB weight), summing to 1."""
-        return self.fusion_logits.softmax(dim=0)
+        return self.late_fusion_weights
 
     def set_refine_weight(self, alpha):
         self.refine_weight.fill_(float(alpha))
@@ -156,7 +268,8 @@ class MemoryRefinementHead(BaseHead):
         losses = dict(loss_cls=self.loss_cls(logits, labels))
         if self.refining():
             refined = self.refine(embedding, logits.argmax(dim=1).detach())
-            losses["loss_refine"] = self.refine_weight * self.loss_cls(self.fuse(refined, pose_feature), labels)
+            losses["loss_proto"] = self.refine_weight * prototype_margin_loss(
+                refined, labels, self.memory, self.memory_count, self.margin)
         probs = logits.detach().softmax(dim=1)
         losses["top1_acc"] = (probs.argmax(dim=1) == labels).float().mean()
         self.update_memory(embedding.detach(), labels, probs)
@@ -184,11 +297,26 @@ def _gather_batches(*tensors):
 
 @HOOKS.register_module()
 class RefinementScheduleHook(Hook):
-    """α = 0 before epoch `start_epoch` (0-based), `alpha` from then on, set on the model's head."""
+    """α on the model's head: 0 before epoch `start_epoch` (0-based), then rising linearly with the iterations
+    to `alpha` over `ramp_epochs` epochs (0: a step at `start_epoch`)."""
 
-    def __init__(self, start_epoch, alpha=1.0):
-        self.start_epoch, self.alpha = start_epoch, alpha
+    def __init__(self, start_epoch, alpha=1.0, ramp_epochs=0):
+        self.start_epoch, self.alpha, self.ramp_epochs = start_epoch, alpha, ramp_epochs
+
+    def alpha_at(self, progress):
+        """α after `progress` epochs of training (fractions within an epoch)."""
+        if progress < self.start_epoch:
+            return 0.0
+        if self.ramp_epochs <= 0:
+            return self.alpha
+        return self.alpha * min(1.0, (progress - self.start_epoch) / self.ramp_epochs)
+
+    def _set(self, runner, progress):
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model.cls_head.set_refine_weight(self.alpha_at(progress))
 
     def before_train_epoch(self, runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        model.cls_head.set_refine_weight(self.alpha if runner.epoch >= self.start_epoch else 0.0)
+        self._set(runner, runner.epoch)
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        self._set(runner, runner.epoch + batch_idx / max(len(runner.train_dataloader), 1))

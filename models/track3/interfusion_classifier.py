@@ -4,13 +4,20 @@ X is a list with one `(context [T, Dc], face [T, Df])` pair of float arrays per 
 y is 0 (lose) or 1 (win). Inputs are standardised per feature with the training set's statistics. Videos
 longer than `max_chunks` chunks are cropped to a random window while training and subsampled evenly when
 predicting. The loss is focal loss with class weights inverse to the training fold's class frequencies.
+
+Defaults are the 2nd-place Track 3 solution's final configuration: width 512, depth 8, dropout 0.5, focal
+gamma 0.5, at most 20 epochs of batches of 8, early stopping with patience 7. Early stopping holds out a
+stratified `validation_fraction` of the videos given to `fit` (fold 0 of the toolkit's splitter), keeps the
+weights of the epoch with the lowest validation loss and stops `patience` epochs after it.
 """
+import copy
 import math
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from competition.core.folds import assign_folds
 from models.track3.focal_loss import FocalLoss, inverse_frequency_weights
 from models.track3.interfusion import InterFusionNet
 
@@ -26,10 +33,15 @@ def _check_pairs(X):
 
 
 class InterFusionClassifier(ClassifierMixin, BaseEstimator):
-    """Model width is `heads * ceil(width / heads)` so that any head count in the search space divides it."""
+    """Model width is `heads * ceil(width / heads)` so that any head count in the search space divides it.
 
-    def __init__(self, lr=2e-4, depth=2, heads=4, width=128, dropout=0.3, gamma=1.0, epochs=30, batch_size=16,
-                 weight_decay=1e-2, max_chunks=256, seed=0, device="cpu"):
+    `patience=None` (or fewer than `2 / validation_fraction` videos) trains all `epochs` on every video.
+    After `fit`: `n_epochs_` (epochs run), `best_epoch_` (0-based epoch whose weights are kept),
+    `validation_loss_` (per epoch) and `validation_rows_` (rows of X held out), empty without early stopping.
+    """
+
+    def __init__(self, lr=2e-4, depth=8, heads=4, width=512, dropout=0.5, gamma=0.5, epochs=20, batch_size=8,
+                 weight_decay=1e-2, max_chunks=256, patience=7, validation_fraction=0.2, seed=0, device="cpu"):
         self.lr = lr
         self.depth = depth
         self.heads = heads
@@ -40,13 +52,16 @@ class InterFusionClassifier(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.weight_decay = weight_decay
         self.max_chunks = max_chunks
+        self.patience = patience
+        self.validation_fraction = validation_fraction
         self.seed = seed
         self.device = device
 
     @staticmethod
     def search_space(trial):
-        """The search space of the 2nd-place Track 3 solution."""
+        """The search space of the 2nd-place Track 3 solution (its final width, 512, is one of the widths)."""
         return {"lr": trial.suggest_float("lr", 1e-5, 5e-4, log=True),
+                "width": trial.suggest_categorical("width", [128, 256, 512]),
                 "depth": trial.suggest_int("depth", 1, 8),
                 "heads": trial.suggest_int("heads", 2, 8),
                 "dropout": trial.suggest_float("dropout", 0.1, 0.5),
@@ -85,6 +100,15 @@ class InterFusionClassifier(ClassifierMixin, BaseEstimator):
         rows = np.linspace(0, length - 1, self.max_chunks).round().astype(int)
         return pair[0][rows], pair[1][rows]
 
+    def _validation_rows(self, y):
+        """Rows held out for early stopping (fold 0 of a stratified split), or none."""
+        if not self.patience or not self.validation_fraction:
+            return np.zeros(len(y), bool)
+        folds = max(2, round(1 / self.validation_fraction))
+        if len(y) < 2 * folds:
+            return np.zeros(len(y), bool)
+        return assign_folds(y, folds, seed=self.seed) == 0
+
     def fit(self, X, y):
         _check_pairs(X)
         y = np.asarray(y, dtype=np.int64)
@@ -92,37 +116,64 @@ class InterFusionClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"expected {len(X)} labels of 0 (lose) or 1 (win), got {np.unique(y).tolist()}")
         torch.manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
-        all_context = np.concatenate([np.asarray(c, np.float32) for c, _ in X])
-        all_face = np.concatenate([np.asarray(f, np.float32) for _, f in X])
+        held_out = self._validation_rows(y)
+        self.validation_rows_ = np.flatnonzero(held_out)
+        rows = np.flatnonzero(~held_out)
+        all_context = np.concatenate([np.asarray(X[i][0], np.float32) for i in rows])
+        all_face = np.concatenate([np.asarray(X[i][1], np.float32) for i in rows])
         self.context_mean_, self.context_std_ = all_context.mean(0), all_context.std(0) + 1e-6
         self.face_mean_, self.face_std_ = all_face.mean(0), all_face.std(0) + 1e-6
         pairs = [self._standardise(pair) for pair in X]
         self.network_ = InterFusionNet(all_context.shape[1], all_face.shape[1], dim=self.model_width,
                                        heads=self.heads, depth=self.depth, dropout=self.dropout).to(self.device)
-        loss_fn = FocalLoss(self.gamma, inverse_frequency_weights(y)).to(self.device)
+        loss_fn = FocalLoss(self.gamma, inverse_frequency_weights(y[rows])).to(self.device)
         optimiser = torch.optim.AdamW(self.network_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        self.network_.train()
-        for _ in range(self.epochs):
-            order = rng.permutation(len(pairs))
-            for start in range(0, len(pairs), self.batch_size):
-                rows = order[start:start + self.batch_size]
-                batch = [self._random_window(pairs[i], rng) for i in rows]
+        self.validation_loss_, self.best_epoch_, best_state = [], 0, None
+        for epoch in range(self.epochs):
+            self.network_.train()
+            order = rows[rng.permutation(len(rows))]
+            for start in range(0, len(order), self.batch_size):
+                batch_rows = order[start:start + self.batch_size]
+                batch = [self._random_window(pairs[i], rng) for i in batch_rows]
                 context, face, mask = self._batch(batch, [len(c) for c, _ in batch])
-                loss = loss_fn(self.network_(context, face, mask), torch.from_numpy(y[rows]).to(self.device))
+                loss = loss_fn(self.network_(context, face, mask),
+                               torch.from_numpy(y[batch_rows]).to(self.device))
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
+            self.n_epochs_ = epoch + 1
+            if len(self.validation_rows_):
+                self.validation_loss_.append(self._loss(loss_fn, [pairs[i] for i in self.validation_rows_],
+                                                        y[self.validation_rows_]))
+                if self.validation_loss_[-1] <= min(self.validation_loss_):
+                    self.best_epoch_, best_state = epoch, copy.deepcopy(self.network_.state_dict())
+                elif epoch - self.best_epoch_ >= self.patience:
+                    break
+            else:
+                self.best_epoch_ = epoch
+        if best_state is not None:
+            self.network_.load_state_dict(best_state)
         self.classes_ = np.array([0, 1])
         return self
 
     @torch.no_grad()
-    def predict_proba(self, X):
-        _check_pairs(X)
+    def _loss(self, loss_fn, pairs, y):
+        """Loss of the network in evaluation mode on standardised pairs (videos subsampled as when predicting)."""
+        return float(loss_fn(self._logits(pairs), torch.from_numpy(y).to(self.device)))
+
+    @torch.no_grad()
+    def _logits(self, pairs):
         self.network_.eval()
-        pairs = [self._even_subsample(self._standardise(pair)) for pair in X]
-        probs = []
+        pairs = [self._even_subsample(pair) for pair in pairs]
+        logits = []
         for start in range(0, len(pairs), self.batch_size):
             batch = pairs[start:start + self.batch_size]
             context, face, mask = self._batch(batch, [len(c) for c, _ in batch])
-            probs.append(torch.softmax(self.network_(context, face, mask), dim=-1).cpu().numpy())
-        return np.concatenate(probs).astype(np.float64) if probs else np.zeros((0, 2))
+            logits.append(self.network_(context, face, mask))
+        return torch.cat(logits) if logits else torch.zeros((0, 2), device=self.device)
+
+    @torch.no_grad()
+    def predict_proba(self, X):
+        _check_pairs(X)
+        logits = self._logits([self._standardise(pair) for pair in X])
+        return torch.softmax(logits, dim=-1).cpu().numpy().astype(np.float64)

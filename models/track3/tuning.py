@@ -1,9 +1,9 @@
 """Optuna search of a Track 3 video model's hyperparameters, scored by grouped K-fold cross-validation.
 
 Each trial cross-validates the model with the parameters the model's `search_space` suggests (InterFusion:
-learning rate 1e-5..5e-4, encoder depth 1..8, heads 2..8, dropout 0.1..0.5, focal γ 0.5..1.5) and reports
-the out-of-fold score of the folds done so far after every fold, so the median pruner stops poor trials
-early. Workers record heartbeats, so a trial whose worker died is failed and retried once
+learning rate 1e-5..5e-4, width 128/256/512, encoder depth 1..8, heads 2..8, dropout 0.1..0.5, focal γ
+0.5..1.5) and reports the out-of-fold score of the folds done so far after every fold, so the median pruner
+stops poor trials early. Workers record heartbeats, so a trial whose worker died is failed and retried once
 (competition.core.studies.liveness). The study persists (default: a journal file in the work dir; any
 Optuna URL, PostgreSQL included) and a rerun with the same study name resumes up to `trials` finished
 trials; commands on several machines stop together at that many.

@@ -15,7 +15,7 @@ custom_imports = dict(imports=['models.components.datasets', 'models.components.
 model = dict(
     type='MMRecognizer3D',
     backbone=dict(type='CLIPMG', num_joints=36, arch='vit_base_patch16_clip_224', pretrained=None,
-                  frozen_blocks=10, pose_channels=(64, 128, 256), sigma=32.0),
+                  frozen_blocks=10, pose_channels=(64, 128, 256), sigma=32.0, gate_scale=1.0),
     cls_head=dict(type='TwoLayerMLPHead', num_classes=32, in_channels=768, hidden_channels=512,
                   dropout_ratio=0.5, average_clips='prob'),
     data_preprocessor=dict(

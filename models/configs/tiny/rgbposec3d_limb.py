@@ -11,3 +11,4 @@ model = {{_base_.tiny_rgbpose_model}}
 train_cfg = {{_base_.tiny_train_cfg}}
 optim_wrapper = dict(optimizer=dict(lr=0.05))
 default_hooks = {{_base_.tiny_hooks}}
+two_stage = dict(rgb='tiny/rgbposec3d_rgb', pose='tiny/rgbposec3d_pose_limb')

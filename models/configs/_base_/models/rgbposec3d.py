@@ -1,5 +1,8 @@
 # RGBPoseConv3D: a SlowOnly RGB pathway and a PoseConv3D pose pathway with lateral connections; the head
-# keeps one score per stream ('rgb', 'pose').
+# keeps one score per stream ('rgb', 'pose'). RGB normalised with MM-Gesture's iMiGUE mean and std.
+_base_ = []  # (lets mmengine read a base file that imports a module)
+from models.seed_papers.loaders import IMIGUE_RGB_MEAN, IMIGUE_RGB_STD
+
 model = dict(
     type='MMRecognizer3D',
     backbone=dict(
@@ -47,6 +50,6 @@ model = dict(
     data_preprocessor=dict(
         type='MultiModalDataPreprocessor',
         preprocessors=dict(
-            imgs=dict(type='ActionDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+            imgs=dict(type='ActionDataPreprocessor', mean=IMIGUE_RGB_MEAN, std=IMIGUE_RGB_STD,
                       format_shape='NCTHW'),
             heatmap_imgs=dict(type='ActionDataPreprocessor'))))
