@@ -5,13 +5,22 @@ Single process: `miga train CONFIG`. Several GPUs on one machine (mmengine's lau
 Several machines: add `--nnodes=N --node_rank=R --master_addr=HOST --master_port=29500` to torchrun on
 each machine. The batch size in the config is per GPU.
 
+The console shows a progress bar per epoch and one line per validation; the full log (config, environment,
+mmengine's INFO lines) is in WORK_DIR/<timestamp>/, TensorBoard scalars in WORK_DIR/<timestamp>/vis_data.
+
 Out-of-fold training: `miga train CONFIG --folds K --out predictions/NAME` trains K fold models over every
 labelled clip (train + val) on the prepared dataset's fold file, each in WORK_DIR/fold<k>, and writes
 OUT/oof.npz and OUT/test.npz; `--fold k` runs one fold (on another GPU or machine), torchrun as above.
 """
 from pathlib import Path
 
-from competition.cli.options import add_training_options, at_least, print_last_checkpoint, training_config_options
+from competition.cli.options import (
+    add_training_options,
+    at_least,
+    print_last_checkpoint,
+    print_run_log,
+    training_config_options,
+)
 
 
 def add_arguments(parser):
@@ -43,8 +52,9 @@ def run(args):
         from models.runner.train import prepare_config, train
 
         cfg = prepare_config(args.config, **training_config_options(args))
-        train(cfg)
+        runner = train(cfg, verbose=args.verbose)
         print_last_checkpoint(cfg.work_dir)
+        print_run_log(runner, cfg.work_dir)
         return 0
     return _run_folds(args)
 
@@ -66,7 +76,7 @@ def _run_folds(args):
                   work_dir=Path(options["work_dir"] or work_dir_for(path).with_name(f"{work_dir_for(path).name}_oof")),
                   data_root=options["data_root"], seed=options["seed"], fold_seed=args.fold_seed,
                   amp=options["amp"], launcher=options["launcher"], load_from=options["load_from"],
-                  cfg_options=options["cfg_options"])
+                  cfg_options=options["cfg_options"], verbose=args.verbose)
     written = train_folds(job, only=args.fold, report=lambda line: print(line, flush=True))
     for path in written:
         print(f"wrote {path}")

@@ -6,7 +6,7 @@ and the test split. Each fold is its own run, resumable and runnable alone, on a
 prepared dataset, under torchrun like any training:
 
     WORK/fold<k>/                       fold k's run folder: checkpoints, logs, clip lists, fold_run.json
-    OUT/folds/fold<k>/oof.npz, test.npz fold k's predictions: its held-out clips, the test split
+    OUT/folds/fold<k>/oof.npz, test.npz fold k's predictions: its held-out clips, the test split (and the logs)
     OUT/oof.npz, OUT/test.npz           written by `collect_folds` (models.runner.fold_collect)
 
 A fold whose predictions exist with the same settings is kept; a run folder started with other settings
@@ -45,6 +45,7 @@ class FoldJob:
     load_from: str | None = None
     cfg_options: dict = field(default_factory=dict)
     track: int = 1
+    verbose: bool = False  # mmengine's INFO lines on the console too
 
     def settings(self, fold_file):
         """What decides a fold model's predictions; a run or a prediction made with other settings is not reused.
@@ -182,7 +183,7 @@ def run_fold(job, fold_file, fold, report=print):
     if is_main_process():
         report(f"fold {fold}: {'resuming' if resume else 'training'} on {len(fold_file.training(fold))} clips, "
                f"{len(fold_file.held_out(fold))} held out; run folder {run}")
-    train(fold_train_config(job, fold_file, fold, resume))
+    train(fold_train_config(job, fold_file, fold, resume), verbose=job.verbose)
     checkpoint = last_checkpoint(run)
     if checkpoint is None:
         raise DataError(run, f"fold {fold}'s training left no checkpoint")
@@ -209,7 +210,7 @@ def predict_fold(job, fold_file, fold, checkpoint, digest):
             dataset = leaf_dataset(cfg.test_dataloader)
             if rows_name == OOF:
                 restrict_to_clips(dataset, fold_file.held_out(fold), Path(work_dir) / "heldout.txt")
-            rows = collect_scores(cfg)
+            rows = collect_scores(cfg, job.verbose, keep_log=fold_dir(job.out, fold) / f"{rows_name}.log")
         if rows is None:  # not rank 0 of a distributed run
             continue
         if not rows:
