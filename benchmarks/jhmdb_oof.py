@@ -21,6 +21,7 @@ root (a few minutes per model and fold on 2 cores):
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -61,6 +62,7 @@ def out_of_fold_model(name, config, data, work, folds, threads):
 
 def fit_ensemble(folders, rows, work, args):
     spec = work / "ensemble.json"
+    shutil.rmtree(work / "ensembles", ignore_errors=True)  # a rerun's files are new inputs: a new study
     wall, cpu = miga("ensemble", "--track", 1, *folders, "--rows", rows, "--out", spec, "--trials", args.trials,
                      "--quiet", "--work-dir", work / "ensembles", threads=args.threads, log=work / "ensemble.log")
     method, chosen, mean = ensemble_top1(spec, folders)
