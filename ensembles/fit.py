@@ -93,7 +93,7 @@ def rows_split(pred_dirs, rows="auto"):
     note when only some inputs have out-of-fold files."""
     if rows not in ROWS:
         raise DataError("--rows", f"must be one of {ROWS}, got {rows!r}")
-    with_oof = [d for d in pred_dirs if prediction_file(d, OOF).is_file()]
+    with_oof = [d for d in pred_dirs if Path(d).exists() and prediction_file(d, OOF).is_file()]
     if rows == "val":
         return "val", None
     if len(with_oof) == len(pred_dirs):

@@ -50,7 +50,8 @@ def steps(out, videos, seed, epochs, trials, class_power):
     oof = predictions / f"{OOF_MODEL}_oof"
     plan.append((f"train tiny {OOF_MODEL} out of fold ({OOF_FOLDS} folds: oof.npz, fold-mean test.npz)",
                  ["train", f"tiny/{OOF_MODEL}", "--folds", OOF_FOLDS, "--out", oof, "--work-dir",
-                  work / f"{OOF_MODEL}_oof", *data, "--seed", seed, "--cfg-options", f"train_cfg.max_epochs={epochs}"]))
+                  work / f"{OOF_MODEL}_oof", *data, "--seed", seed, "--cfg-options", f"train_cfg.max_epochs={epochs}",
+                  f"train_cfg.val_interval={epochs}"]))  # held-out clips scored once, at the end: time
     track1 = ensembles / "track1.json"
     plan += [
         ("ensemble Track 1 (every method, ranked by cross-validated accuracy)",
