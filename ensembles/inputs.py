@@ -29,6 +29,8 @@ def prediction_file(source, split) -> Path:
     source = Path(source)
     if source.is_dir():
         return source / f"{split}.npz"
+    if not source.exists():
+        raise DataError(source, f"no such prediction folder (give predictions/<model>/, which holds {split}.npz)")
     return source.with_name(f"{split}.npz")
 
 

@@ -12,6 +12,8 @@ With torch 2.14, mmengine 0.10.7, mmcv-lite 2.1.0, mmaction2 1.2.0 and NumPy 2, 
    names transformers 5 removed, and `import mmaction.models` fails again. We treat transformers ≥ 5 as
    absent for mmaction2, which registers placeholders for the VindLU models instead.
 
+mmcv-lite's import-time warning about its missing compiled op is silenced (no config uses that op).
+
 `apply()` makes them, once; importing the `models` package calls it, so every module of the toolkit that
 uses mmaction2 (they all live under `models/`) runs after it.
 
@@ -27,6 +29,7 @@ import importlib.metadata
 import importlib.util
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +89,13 @@ def _skip_vindlu_on_transformers_5():
         dependency.WITH_MULTIMODAL = False
 
 
+def _hush_mmcv_lite_notice():
+    """mmcv-lite has no compiled ops; mmcv warns at import that one of them is missing. No config of the
+    toolkit uses it (a model that did would fail to build, with mmcv's own message)."""
+    warnings.filterwarnings("ignore", message="Fail to import ``MultiScaleDeformableAttention``",
+                            category=UserWarning)
+
+
 def apply():
     """Make the repairs (idempotent)."""
     global _applied
@@ -95,6 +105,7 @@ def apply():
     _restore_numpy_inf()
     _stub_missing_drn()
     _skip_vindlu_on_transformers_5()
+    _hush_mmcv_lite_notice()
     _applied = True
 
 

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 PORT = 7777
 LOCK_FILE = "/tmp/miga-fake-kaggle-7777.lock"
 SERVICE = "/api/v1/competitions.CompetitionApiService/"
+ECHO = "<request headers>"
 
 
 @dataclass
@@ -51,6 +52,8 @@ class FakeKaggle:
         name = path[len(SERVICE):]
         if name in self.failures:
             status, message = self.failures[name]
+            # a careless server echoes what it got: ECHO in a failure's message stands for the request headers
+            message = message.replace(ECHO, json.dumps(dict(handler.headers)))
             return status, {"code": status, "message": message}
         request = json.loads(body or b"{}")
         if name == "StartSubmissionUpload":

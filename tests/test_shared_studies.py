@@ -1,8 +1,8 @@
 """Optuna studies shared by worker processes, in a real PostgreSQL server on loopback and in a journal file.
 
 Two `miga tune-video` workers search one study; one is SIGKILLed in the middle of a trial. The other goes on,
-the dead worker's trial is marked FAIL by heartbeat and its parameters are run once more, the study ends
-with the asked number of finished trials, and a later run resumes it. `miga ensemble --workers 2` splits
+the dead worker's trial is failed (at once: its process is gone) and its parameters are run once more, the
+study ends with the asked number of finished trials, and a later run resumes it. `miga ensemble --workers 2` splits
 each study's trials between its processes. PostgreSQL tests skip, with the reason, where no server can be
 started (.ci/install-postgres.sh installs one).
 """
@@ -130,7 +130,10 @@ def test_a_worker_killed_mid_trial_leaves_a_study_the_others_finish_and_a_rerun_
     stale = study.trials[orphans[0].number]
     assert stale.state == TrialState.FAIL  # found dead by the survivor or by the rerun
     retried = [t for t in finished if t.user_attrs.get("miga:retry_of") == stale.number]
-    assert len(retried) == 1 and retried[0].params == stale.params  # its parameters got their second chance
+    if "miga:owner" in stale.user_attrs:  # killed while scoring: its parameters got their second chance
+        assert len(retried) == 1 and retried[0].params == stale.params
+    else:  # killed between taking the trial and marking it: failed after the grace period, nothing to retry
+        assert retried == []
     best = max((t for t in study.trials if t.state == TrialState.COMPLETE), key=lambda t: t.value)
     assert study.best_trial.number == best.number
     assert f"7 finished trials; best trial {best.number}:" in output
@@ -173,8 +176,9 @@ def test_ensemble_workers_share_each_study_and_a_rerun_resumes(storage, tmp_path
     np.testing.assert_allclose([spec["weights"][model] for model in models], weights / weights.sum(), rtol=1e-6)
 
 
-def test_a_trial_of_another_machine_without_heartbeats_is_failed_and_retried_once(storage, monkeypatch):
+def test_a_stale_trial_is_failed_and_retried_once(storage, monkeypatch):
     from competition.core.studies import liveness
+    from competition.core.studies.liveness import keep_alive
     from competition.core.studies.storage import open_storage
 
     monkeypatch.setenv("MIGA_HEARTBEAT_INTERVAL", "1")
@@ -184,12 +188,11 @@ def test_a_trial_of_another_machine_without_heartbeats_is_failed_and_retried_onc
     alive, dead = study.ask(), study.ask()
     alive.suggest_float("x", 0, 1)
     dead.suggest_float("x", 0, 1)
-    with liveness.keep_alive([dead]):  # one heartbeat, then its worker "dies"
-        pass
-    here = liveness.this_process()
-    # seen from another machine, whose process table cannot tell: the heartbeats decide
-    monkeypatch.setattr(liveness, "this_process", lambda: dict(here, host="another-machine"))
-    with liveness.keep_alive([alive]):  # a worker whose scoring outlasts the grace period keeps its trial
+    with monkeypatch.context() as elsewhere:  # a worker on another machine: one heartbeat, then it "dies"
+        elsewhere.setattr(liveness.socket, "gethostname", lambda: "another-machine")
+        with keep_alive([dead]):
+            pass
+    with keep_alive([alive]):  # a worker whose scoring outlasts the grace period keeps its trial
         time.sleep(2.5)
         assert liveness.fail_stale_trials(study) == [dead.number]
     study.tell(alive, 1.0)
@@ -286,3 +289,39 @@ def test_a_killed_worker_of_one_command_stops_none_of_the_others(track3, tmp_pat
         assert len(study.get_trials(states=FINISHED)) == 6  # the command ran the dead worker's share itself
         assert len([t for t in study.trials if t.state in (TrialState.RUNNING, TrialState.FAIL)]) <= 1
         assert (tmp_path / "work" / f"{study_name}.best.json").is_file()
+
+
+def test_running_trials_are_judged_by_their_workers_process_here_and_by_heartbeat_elsewhere(tmp_path,
+                                                                                             monkeypatch):
+    """A trial is failed at once when its worker on this machine is gone, never while that worker lives (however
+    late its heartbeats on a busy machine), when its live worker released it after an error, and when it was
+    taken but never marked (the worker died between `ask` and marking it) once the grace period has passed."""
+    from competition.core.studies.liveness import (
+        HEARTBEAT_ATTR,
+        OWNER_ATTR,
+        fail_stale_trials,
+        is_dead,
+        keep_alive,
+        this_process,
+    )
+    from competition.core.studies.storage import open_storage
+
+    monkeypatch.setenv("MIGA_HEARTBEAT_INTERVAL", "1")
+    monkeypatch.setenv("MIGA_HEARTBEAT_GRACE", "2")
+    study = optuna.create_study(study_name="judged", storage=open_storage(str(tmp_path / "s.journal")))
+    late, gone, released, unmarked = (study.ask() for _ in range(4))
+    long_ago = time.time() - 3600
+    late.set_user_attr(OWNER_ATTR, {**this_process(), "time": long_ago, "beats": True})
+    late.set_user_attr(HEARTBEAT_ATTR, long_ago)
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    gone.set_user_attr(OWNER_ATTR, {**this_process(), "pid": child.pid, "time": time.time(), "beats": False})
+    with pytest.raises(RuntimeError), keep_alive([released], shared=False):
+        raise RuntimeError("the scoring failed before the result was told")
+    frozen = {t.number: t for t in study.trials}
+    now = time.time()
+    assert not is_dead(frozen[late.number], now)
+    assert is_dead(frozen[gone.number], now) and is_dead(frozen[released.number], now)
+    assert not is_dead(frozen[unmarked.number], now) and is_dead(frozen[unmarked.number], now + 2.5)
+    assert sorted(fail_stale_trials(study)) == [gone.number, released.number]
+    assert fail_stale_trials(study) == []

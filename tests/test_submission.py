@@ -157,6 +157,12 @@ def corrupt(rows):
         "label -1": ([header] + [body[0][:1] + ["-1"]] + body[1:], "Target '-1' is outside 0..31"),
         "float label": ([header] + [body[0][:1] + ["3.0"]] + body[1:], "Target '3.0' is not an integer label"),
         "text label": ([header] + [body[0][:1] + ["wave"]] + body[1:], "Target 'wave' is not an integer label"),
+        "double minus": ([header] + [body[0][:1] + ["--3"]] + body[1:],
+                         f"line 2 ({body[0][0]}): Target '--3' is not an integer label"),
+        "superscript": ([header] + body[:2] + [body[2][:1] + ["²"]] + body[3:],
+                        f"line 4 ({body[2][0]}): Target '²' is not an integer label"),
+        "full-width digit": ([header] + [body[0][:1] + ["３"]] + body[1:],
+                             f"line 2 ({body[0][0]}): Target '３' is not an integer label"),
         "extra column": ([header] + [body[0] + ["x"]] + body[1:], "line 2 has 3 fields, expected 2"),
         "empty line": ([header] + body[:5] + [[]] + body[5:], "line 7 is empty"),
         "padded id": ([header] + [["54_0", body[0][1]]] + body[1:], "54_0"),
@@ -170,6 +176,21 @@ def test_each_corrupted_variant_is_rejected_saying_what_is_wrong(case, winner, t
     assert main(["validate", "--track", "1", str(bad), "--ids", str(test_list)]) == 2
     error = capsys.readouterr().err
     assert expected in error and "Traceback" not in error
+
+
+def test_a_field_over_the_csv_limit_is_refused_with_its_line(tmp_path, capsys):
+    ids = tmp_path / "ids.txt"
+    ids.write_text("0054_0\n0054_1\n")
+    text = "Id,Target\n0054_0,1\n0054_1," + "7" * 200_000 + "\n"
+    (tmp_path / "big.csv").write_text(text)
+    with zipfile.ZipFile(tmp_path / "big.zip", "w") as archive:
+        archive.writestr("big.csv", text)
+    for name, where in (("big.csv", "big.csv: line 3"), ("big.zip", "big.zip (big.csv inside): line 3")):
+        for command in (["validate", "--track", "1", str(tmp_path / name), "--ids", str(ids)],
+                        ["submit", str(tmp_path / name), "--track", "1", "-m", "m", "--dry-run"]):
+            assert main(command) == 2
+            error = capsys.readouterr().err
+            assert where in error and "longer than 131072 characters" in error and "Traceback" not in error
 
 
 def test_unreadable_files_are_rejected(winner, test_list, tmp_path, capsys):

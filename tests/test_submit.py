@@ -10,7 +10,7 @@ import pytest
 
 from competition.cli import main
 from competition.kaggle.client import COMPETITIONS
-from tests.fake_kaggle import port_is_free, port_lock, running_fake_kaggle
+from tests.fake_kaggle import ECHO, port_is_free, port_lock, running_fake_kaggle
 
 SECRET = "k3y-th4t-must-n3ver-be-pr1nted"
 IDS = [f"0054_{k}" for k in range(6)]
@@ -170,3 +170,37 @@ def test_submissions_lists_past_scores(fake, capsys):
     assert listed["competitionName"] == COMPETITIONS[3]
     fake.submissions = []
     assert run(capsys, "submissions", "--track", 1)[1].startswith("no submissions")
+
+
+def test_credentials_echoed_by_the_server_are_never_printed(fake, files, capsys):
+    import base64
+
+    ids_file, _, zip_path = files
+    fake.failures["StartSubmissionUpload"] = (400, "bad request; you sent " + ECHO)
+    status, out, err = run(capsys, "submit", zip_path, "--track", 1, "-m", "m", "--ids", ids_file)
+    assert status == 1 and "you sent" in err
+    basic = base64.b64encode(f"miga-tester:{SECRET}".encode()).decode()
+    assert "Authorization" in err and basic not in out + err and basic.rstrip("=") not in out + err
+    assert "Basic ***" in err
+
+
+@pytest.mark.parametrize("content, problem", [
+    ('["miga-tester", "k3y"]', "it holds a JSON list, not an object"),
+    ('{"username": "miga-tester", "key": "k3y-th4t-must', "it is not valid JSON"),
+    ("", "it is empty"),
+    ('{"username": "miga-tester", "key": 42}', "the value of 'key' is not a string"),
+    ('{"username": "miga-tester"}', "it lacks 'key'"),
+])
+def test_a_malformed_kaggle_json_is_named_and_not_shown(kaggle_env, files, monkeypatch, capsys, content, problem):
+    monkeypatch.delenv("KAGGLE_USERNAME")
+    monkeypatch.delenv("KAGGLE_KEY")
+    config = kaggle_env / ".kaggle" / "kaggle.json"
+    config.write_text(content)
+    config.chmod(0o600)
+    _, _, zip_path = files
+    with port_lock(), running_fake_kaggle() as service:
+        for argv in (("submit", zip_path, "--track", 1, "-m", "m"), ("submissions", "--track", 1)):
+            status, out, err = run(capsys, *argv)
+            assert status == 1 and f"{config} is malformed: {problem}" in err, err
+            assert "k3y" not in out + err and "miga-tester" not in out + err
+        assert service.requests == []

@@ -69,7 +69,23 @@ def main(argv=None):
     except DataError as error:
         print(f"miga {name}: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        if not _about_the_users_files(error):
+            raise
+        print(f"miga {name}: error: {error.filename}: {error.strerror}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"miga {name}: interrupted", file=sys.stderr)
         return 130
 
+
+
+def _about_the_users_files(error):
+    """An OS error about a path the user gave or owns (no permission, a file where a folder must be, a full
+    disk): a message to act on, not a bug to trace."""
+    import errno
+
+    if error.filename is None:
+        return False
+    return (isinstance(error, (PermissionError, FileExistsError, NotADirectoryError, IsADirectoryError))
+            or error.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT))

@@ -1,30 +1,45 @@
 """Run the whole workflow on synthetic data, step by step, through the same commands a user types.
 
-synthesize → prepare → train tiny joint, limb, GCN and RGB models → predict → ensemble (the ranked method
-table) → Track 1 CSV → Track 3 video models → Track 3 CSV → validate → report → submit --dry-run.
+synthesize → prepare → train tiny PoseConv3D (joint heatmaps), ST-GCN++ and Video Swin (RGB) models → predict →
+ensemble (the ranked method table) → Track 1 CSV → Track 3 video models → Track 3 CSV → validate → report →
+submit --dry-run.
+
+The console gets one line per step with its time; each step's whole output goes to OUT/logs/NN-step.log, and
+a failed step shows the end of its log. After each ensemble, one line compares its cross-validated accuracy
+with the best single model and with always predicting the commonest class.
+
+A second run on the same folder resumes: the steps that finished (OUT/demo.json records them) are kept and
+the others run. If the demo's settings changed, the demo's own folders are removed first and it starts clean.
 """
-import shlex
+import json
+import re
+import shutil
 import sys
 import time
 from pathlib import Path
 
-TRACK1_MODELS = ("posec3d_joint", "posec3d_limb", "stgcnpp_joint", "swin_t_rgb")
+TRACK1_MODELS = ("posec3d_joint", "stgcnpp_joint", "swin_t_rgb")
 TRACK3_MODELS = ("skeleton-dynamics", "gesture-profile")
+STATE = "demo.json"
+FOLDERS = ("raw", "prepared", "work_dirs", "predictions", "predictions_track3", "ensembles", "submissions",
+           "reports", "logs")
+TAIL_LINES = 25
 
 
-def steps(out, videos, seed, epochs, trials):
+def steps(out, videos, seed, epochs, trials, class_power):
     raw, prepared, work = out / "raw", out / "prepared", out / "work_dirs"
     predictions, ensembles, submissions = out / "predictions", out / "ensembles", out / "submissions"
     data = ["--data-root", str(prepared)]
     plan = [
-        ("synthesize a small download", ["synth", raw, "--videos", videos, "--seed", seed, "--class-power", "0.3",
-                                         "--jobs", "2"]),
+        ("synthesize a small download", ["synth", raw, "--videos", videos, "--seed", seed,
+                                         "--class-power", class_power, "--jobs", "2"]),
         ("prepare it", ["prepare", raw, prepared, "--jobs", "2"]),
     ]
     for model in TRACK1_MODELS:
         checkpoint = work / model / f"epoch_{epochs}.pth"
         plan.append((f"train tiny {model}", ["train", f"tiny/{model}", "--work-dir", work / model, *data,
-                                             "--seed", seed, "--cfg-options", f"train_cfg.max_epochs={epochs}"]))
+                                             "--seed", seed, "--resume",
+                                             "--cfg-options", f"train_cfg.max_epochs={epochs}"]))
         for split in ("train", "val", "test"):
             plan.append((f"predict {split} with {model}", ["predict", f"tiny/{model}", checkpoint, "--split", split,
                                                            "--out", predictions / model, *data]))
@@ -68,9 +83,10 @@ def steps(out, videos, seed, epochs, trials):
 
 def artefacts(out):
     return [
+        ("step logs", out / "logs"),
         ("synthetic download", out / "raw"),
         ("prepared dataset", out / "prepared"),
-        ("checkpoints and logs", out / "work_dirs"),
+        ("checkpoints and training logs", out / "work_dirs"),
         ("Track 1 probability files", out / "predictions"),
         ("Track 3 out-of-fold files", out / "predictions_track3"),
         ("ensemble specs", out / "ensembles"),
@@ -80,29 +96,117 @@ def artefacts(out):
     ]
 
 
+def log_name(number, title):
+    words = re.sub(r"[^a-z0-9_]+", "-", title.lower().split("(")[0]).strip("-")
+    return f"{number:02d}-{words}.log"
+
+
+def learning_line(spec_path, what):
+    """One line: the ensemble's cross-validated accuracy beside the best single model and the majority class."""
+    import numpy as np
+
+    from competition.core.probabilities import load_probabilities
+
+    spec = json.loads(Path(spec_path).read_text())
+    cv = spec["scores"]["cv"]
+    files = [load_probabilities(entry["val"]) for entry in spec["inputs"]]
+    labels = files[0].labels
+    single = {f.model: float(np.mean(f.probs.argmax(axis=1) == f.labels)) for f in files}
+    best = max(single, key=single.get)
+    majority = np.bincount(labels).max() / len(labels)
+    return (f"{spec['method']} ensemble {cv['accuracy_mean']:.3f} ± {cv['accuracy_std']:.3f} cross-validated on "
+            f"{len(labels)} {what} · best single model {single[best]:.3f} ({best}) · always the commonest "
+            f"class {majority:.3f}")
+
+
+SUMMARIES = {"ensemble Track 1": ("track1.json", "validation clips"), "ensemble Track 3": ("track3.json", "videos")}
+
+
 def add_arguments(parser):
     parser.add_argument("--out", default="demo", help="folder for everything the demo writes")
-    parser.add_argument("--videos", type=int, default=30, help="synthetic videos")
+    parser.add_argument("--videos", type=int, default=60, help="synthetic videos")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--class-power", type=float, default=0.3,
+                        help="synthetic class frequencies ∝ real count ** power (1 = the real long tail)")
     parser.add_argument("--epochs", type=int, default=10, help="training epochs of each tiny model")
     parser.add_argument("--trials", type=int, default=200, help="Optuna trials per ensemble study")
 
 
+def _settings(args):
+    return {"videos": args.videos, "seed": args.seed, "class_power": args.class_power, "epochs": args.epochs,
+            "trials": args.trials, "track1_models": list(TRACK1_MODELS), "track3_models": list(TRACK3_MODELS)}
+
+
+def _previous_state(out, settings):
+    """The steps a previous run with these settings finished; a run with other settings is cleared away."""
+    path = out / STATE
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        state = None
+    if isinstance(state, dict) and state.get("settings") == settings:
+        return list(state.get("finished", []))
+    if state is not None or any((out / name).exists() for name in FOLDERS):
+        print(f"{out} holds a demo run with other settings (or an unreadable {STATE}): removing its folders "
+              "and starting clean", flush=True)
+        for name in FOLDERS:
+            shutil.rmtree(out / name, ignore_errors=True)
+    return []
+
+
+def _save_state(out, settings, finished):
+    from competition.core.atomic import write_text
+
+    write_text(out / STATE, json.dumps({"settings": settings, "finished": finished}, indent=1) + "\n")
+
+
 def run(args):
     from competition.cli import main
+    from competition.cli.step_logs import run_logged, tail
+    from competition.core.atomic import make_folder
+    from competition.core.errors import DataError
 
     out = Path(args.out)
+    make_folder(out, "--out names a folder")
+    settings = _settings(args)
+    finished = _previous_state(out, settings)
+    plan = steps(out, args.videos, args.seed, args.epochs, args.trials, args.class_power)
+    keys = [log_name(number, title)[:-len(".log")] for number, (title, _) in enumerate(plan, start=1)]
+    kept = sum(key in finished for key in keys)
+    print(f"miga demo: {len(plan)} steps on synthetic data in {out}/"
+          + (f", {kept} kept from the last run" if kept else "")
+          + f"; each step's whole output goes to {out / 'logs'}/", flush=True)
     started = time.perf_counter()
-    for number, (title, argv) in enumerate(steps(out, args.videos, args.seed, args.epochs, args.trials), start=1):
-        print(f"\n== step {number}: {title}\n$ miga {shlex.join(argv)}", flush=True)
-        step_start = time.perf_counter()
-        status = main(argv)
-        if status:
-            print(f"demo: step {number} failed (exit {status})", file=sys.stderr)
-            return status
-        print(f"   ({time.perf_counter() - step_start:.1f} s)", flush=True)
+    width = max(len(title) for title, _ in plan)
+    for number, ((title, argv), key) in enumerate(zip(plan, keys), start=1):
+        print(f"[{number:2d}/{len(plan)}] {title:<{width}} ", end="", flush=True)
+        if key in finished:
+            print("kept", flush=True)
+        else:
+            log = out / "logs" / log_name(number, title)
+            step_start = time.perf_counter()
+            status = run_logged(main, argv, log)
+            seconds = time.perf_counter() - step_start
+            if status:
+                print(f"failed (exit {status}) after {seconds:.1f} s", flush=True)
+                print(f"\nlast lines of {log}:", file=sys.stderr)
+                for line in tail(log, TAIL_LINES):
+                    print(f"  {line}", file=sys.stderr)
+                print(f"\nmiga demo: step {number} ({title}) failed; its whole output is in {log}. Fix the cause "
+                      f"and rerun: the {len(finished)} finished steps are kept.", file=sys.stderr)
+                return status
+            print(f"{seconds:6.1f} s", flush=True)
+            finished.append(key)
+            _save_state(out, settings, finished)
+        summary = next((value for key, value in SUMMARIES.items() if title.startswith(key)), None)
+        if summary:
+            try:
+                print(f"         {learning_line(out / 'ensembles' / summary[0], summary[1])}", flush=True)
+            except (OSError, ValueError, KeyError, DataError) as error:
+                print(f"         (no summary: {error})", flush=True)
     print(f"\ndemo finished in {time.perf_counter() - started:.0f} s. Artefacts:")
     for name, path in artefacts(out):
-        print(f"  {name:<28}{path}")
-    print("Notebooks: jupyter execute notebooks/track1_error_analysis.ipynb (reads the demo's files)")
+        print(f"  {name:<30}{path}")
+    print("Notebooks: jupyter execute notebooks/track1_error_analysis.ipynb (reads the demo's files); "
+          f"training curves: tensorboard --logdir {out / 'work_dirs'}")
     return 0

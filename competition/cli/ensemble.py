@@ -1,7 +1,9 @@
 """miga ensemble: fit ensemble weights on validation probabilities, with a grouped cross-validated estimate."""
 import argparse
+from pathlib import Path
 
 from competition.cli.options import add_track
+from competition.core.atomic import check_folder
 from ensembles.fit import DEFAULT_FOLDS, DEFAULT_TRIALS, METHOD_ORDER, EnsembleOptions, plan_fit, run_fit
 from ensembles.grouping import LEAVE_ONE_OUT
 from ensembles.prior import TAUS
@@ -91,6 +93,7 @@ def _print_result(result):
 
 
 def run(args):
+    check_folder(Path(args.out).parent, f"the folder {Path(args.out).name} is written into")
     options = EnsembleOptions(
         method=args.method, objective=args.objective, folds=args.folds, group_by=args.group_by, data=args.data,
         prior_correction=args.prior_correction, taus=args.taus, calibrate=args.calibrate, resamples=args.bootstrap,

@@ -17,6 +17,12 @@ def add_format_source(parser, required=False):
     source.add_argument("--sample", metavar="CSV", help="the competition's sample_submission.csv")
 
 
+def add_verbose(parser):
+    parser.add_argument("--verbose", action="store_true",
+                        help="show mmengine's INFO lines (config, environment, every logged iteration) on the "
+                             "console too; they always go to the run's log file")
+
+
 def at_least(minimum):
     """An argparse type: an integer no smaller than `minimum` (argparse reports anything else, exit 2)."""
     import argparse
@@ -50,6 +56,7 @@ def add_training_options(parser, load_from_help, example="tiny/posec3d_joint"):
     from models.runner.config import DictAction
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, default={}, metavar="KEY=VALUE",
                         help="override config entries, e.g. train_cfg.max_epochs=5 data_root=/data/prep")
+    add_verbose(parser)
 
 
 def training_config_options(args):
@@ -70,3 +77,11 @@ def print_last_checkpoint(work_dir):
     checkpoint = last.read_text().strip()
     print(f"checkpoint: {checkpoint}")
     return checkpoint
+
+
+def print_run_log(runner, work_dir):
+    """Print where a run's full log and its TensorBoard scalars are (on the main process only)."""
+    from models.runner.distributed import is_main_process
+
+    if is_main_process():
+        print(f"log: {runner.log_file}  (scalars: tensorboard --logdir {work_dir})")

@@ -1,4 +1,7 @@
-"""miga predict: predict a split with a trained model; write its probability file."""
+"""miga predict: predict a split with a trained model; write its probability file and the run's log beside it."""
+from pathlib import Path
+
+from competition.cli.options import add_verbose
 from competition.core.constants import SPLITS, TRACKS
 
 
@@ -17,6 +20,7 @@ def add_arguments(parser):
     from models.runner.config import DictAction
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, default={}, metavar="KEY=VALUE",
                         help="override config entries")
+    add_verbose(parser)
 
 
 def run(args):
@@ -24,7 +28,9 @@ def run(args):
 
     written = predict_split(args.config, args.checkpoint, args.split, args.out, data_root=args.data_root,
                             batch_size=args.batch_size, cfg_options=args.cfg_options, launcher=args.launcher,
-                            track=args.track)
+                            track=args.track, verbose=args.verbose)
     for file in written:
         print(f"wrote {file}")
+    if written:
+        print(f"log: {Path(args.out) / (args.split + '.log')}")
     return 0

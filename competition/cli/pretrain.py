@@ -8,7 +8,7 @@
 Runs through the same Runner as `miga train` (AMP on a GPU, --resume, torchrun); the batch size in the
 config is per GPU and the lr follows the total batch (VideoMAE's 1.5e-4 per 256 clips).
 """
-from competition.cli.options import add_training_options, print_last_checkpoint, training_config_options
+from competition.cli.options import add_training_options, print_last_checkpoint, print_run_log, training_config_options
 
 
 def add_arguments(parser):
@@ -25,8 +25,9 @@ def run(args):
     from models.runner.pretrain import prepare_pretrain_config, pretrain
 
     cfg = prepare_pretrain_config(args.config, raw_root=args.raw_root, **training_config_options(args))
-    pretrain(cfg)
+    runner = pretrain(cfg, verbose=args.verbose)
     checkpoint = print_last_checkpoint(cfg.work_dir)
+    print_run_log(runner, cfg.work_dir)
     if checkpoint:
         for config in cfg.get("fine_tune_configs", []):
             print(f"fine-tune: miga train {config} --load-from {checkpoint}")

@@ -6,6 +6,7 @@ The same sections fill `notebooks/track1_error_analysis.ipynb` and `notebooks/tr
 from pathlib import Path
 
 from competition.cli.options import add_track
+from competition.core.atomic import check_folder
 from competition.report import describe_inputs, track_sections, write_report
 from ensembles.analysis import load_labelled_predictions
 
@@ -28,6 +29,7 @@ def add_arguments(parser):
 
 
 def run(args):
+    check_folder(args.out, "--out names a folder")
     data = load_labelled_predictions(args.track, spec=args.ensemble, pred_dirs=args.pred_dirs, split=args.split)
     sections = track_sections(data, prepared=args.data)
     page = write_report(sections, args.out, title=f"Track {args.track} error analysis",

@@ -1,5 +1,6 @@
 """miga submission: apply an ensemble spec to the test probabilities; write the Kaggle CSV (+zip, manifest)."""
 from competition.cli.options import add_format_source, add_track
+from competition.core.atomic import check_folder
 from competition.kaggle.writer import write_submission
 
 
@@ -12,6 +13,7 @@ def add_arguments(parser):
 
 
 def run(args):
+    check_folder(args.out, "--out names a folder")
     written = write_submission(args.spec, args.track, args.out, name=args.name, data=args.data,
                                sample=args.sample, ids=args.ids)
     for path in written:

@@ -4,8 +4,11 @@ Single process: `miga train CONFIG`. Several GPUs on one machine (mmengine's lau
     torchrun --nproc_per_node=4 -m competition.cli train CONFIG --launcher pytorch
 Several machines: add `--nnodes=N --node_rank=R --master_addr=HOST --master_port=29500` to torchrun on
 each machine. The batch size in the config is per GPU.
+
+The console shows a progress bar per epoch and one line per validation; the full log (config, environment,
+mmengine's INFO lines) is in WORK_DIR/<timestamp>/, TensorBoard scalars in WORK_DIR/<timestamp>/vis_data.
 """
-from competition.cli.options import add_training_options, print_last_checkpoint, training_config_options
+from competition.cli.options import add_training_options, print_last_checkpoint, print_run_log, training_config_options
 
 
 def add_arguments(parser):
@@ -18,6 +21,7 @@ def run(args):
     from models.runner.train import prepare_config, train
 
     cfg = prepare_config(args.config, **training_config_options(args))
-    train(cfg)
+    runner = train(cfg, verbose=args.verbose)
     print_last_checkpoint(cfg.work_dir)
+    print_run_log(runner, cfg.work_dir)
     return 0

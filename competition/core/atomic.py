@@ -6,8 +6,29 @@ import os
 import tempfile
 from pathlib import Path
 
+from competition.core.errors import DataError
+
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+
+
+def check_folder(folder, role="an output folder"):
+    """DataError when `folder` cannot be a folder: it, or the first of its parents that exists, is a file."""
+    folder = Path(folder)
+    for existing in (folder, *folder.parents):
+        if existing.is_dir():
+            return folder
+        if existing.exists():
+            if existing == folder:
+                raise DataError(folder, f"is a file, not a folder ({role})")
+            raise DataError(folder, f"cannot be made: {existing} is a file, not a folder ({role})")
+    return folder
+
+
+def make_folder(folder, role="an output folder"):
+    """`folder` and its parents, created where missing; DataError when a file stands in the way."""
+    check_folder(folder, role).mkdir(parents=True, exist_ok=True)
+    return Path(folder)
 
 
 @contextlib.contextmanager
@@ -18,7 +39,9 @@ def atomic_path(path, suffix=None):
     (defaults to the final path's own suffix).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise DataError(path, "is a folder; a file is to be written here")
+    make_folder(path.parent, f"the folder {path.name} is written into")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix if suffix is None else suffix,
                                dir=path.parent)
     os.close(fd)

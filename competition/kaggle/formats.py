@@ -29,18 +29,31 @@ class SubmissionFormat:
         return CLASSES_OF_TRACK[self.track]
 
 
+def parse_csv(lines, source):
+    """All rows of CSV text (an iterable of lines, header first); a DataError naming `source` and the line
+    where it stops being CSV (a NUL byte, a field over the csv module's size limit)."""
+    reader = csv.reader(lines)
+    try:
+        return list(reader)
+    except csv.Error as error:
+        reason = str(error)
+        if "field larger than field limit" in reason:
+            reason = f"a field is longer than {csv.field_size_limit()} characters"
+        raise DataError(source, f"line {reader.line_num} is not readable CSV ({reason})") from None
+
+
 def read_csv_rows(path):
     """All rows of a CSV (header first), as lists of str; a DataError for an unreadable file."""
     path = Path(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            return list(csv.reader(handle))
+            return parse_csv(handle, path)
     except FileNotFoundError:
         raise DataError(path, "no such file") from None
+    except IsADirectoryError:
+        raise DataError(path, "is a folder; give the CSV file") from None
     except UnicodeDecodeError:
         raise DataError(path, "is not UTF-8 text; a submission is a CSV file") from None
-    except csv.Error as error:
-        raise DataError(path, f"is not a readable CSV ({error})") from None
 
 
 def read_id_list(path):

@@ -3,13 +3,13 @@
 Checks the header, the exact id set (missing, extra and duplicate ids are named) and that every target is
 an integer label of the track. All problems are reported at once, in one DataError.
 """
-import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 
 from competition.core.errors import DataError
-from competition.kaggle.formats import DEFAULT_COLUMNS, SubmissionFormat, read_csv_rows
+from competition.kaggle.formats import DEFAULT_COLUMNS, SubmissionFormat, parse_csv, read_csv_rows
 
 SHOWN = 10
 
@@ -31,7 +31,7 @@ def submission_rows(path):
         raise DataError(path, "is not a zip archive") from None
     except UnicodeDecodeError:
         raise DataError(path, "the CSV inside is not UTF-8 text") from None
-    return list(csv.reader(io.StringIO(text, newline="")))
+    return parse_csv(io.StringIO(text, newline=""), f"{path} ({members[0]} inside)")
 
 
 def find_problems(rows, fmt):
@@ -85,8 +85,8 @@ def check_submission(path, fmt):
 
 def _target_problem(text, num_classes):
     value = text.strip()
-    if not value.lstrip("-").isdigit():
-        return f"is not an integer label 0..{num_classes - 1}"
+    if not re.fullmatch(r"-?[0-9]+", value):  # ASCII digits only: not '３' (full width), '²', '--3'
+        return f"is not an integer label 0..{num_classes - 1} (ASCII digits)"
     if not 0 <= int(value) < num_classes:
         return f"is outside 0..{num_classes - 1}"
     return None

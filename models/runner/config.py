@@ -79,6 +79,47 @@ def set_split(dataset_cfg, split):
     return dataset_cfg
 
 
+def split_of(dataset_cfg):
+    """The split a leaf dataset reads: its `split` (pose datasets), else its list file's stem (video datasets)."""
+    return dataset_cfg.get("split") or Path(dataset_cfg.ann_file).stem
+
+
+def listed_clips(dataset_cfg):
+    """How many clips a leaf dataset of the prepared dataset lists, from its annotation file alone (a pose
+    file's split list, a video list's lines); None for a dataset of another kind. DataError when the file is
+    missing."""
+    import numpy as np
+
+    from competition.core.errors import DataError
+
+    root = Path(dataset_cfg.get("data_root") or "")
+    ann = root / dataset_cfg.ann_file
+    if not ann.is_file():
+        raise DataError(ann, "the annotations are missing: is the prepared dataset there? Set it with --data-root, "
+                             "MIGA_DATA or --cfg-options data_root=... (docs/prepared-dataset.md); Taylor/flow/depth "
+                             "videos come from `miga modality`")
+    if ann.suffix == ".npz" and "split" in dataset_cfg:
+        try:
+            with np.load(ann, allow_pickle=False) as data:
+                key = f"split_{dataset_cfg.split}"
+                return len(data[key]) if key in data.files else 0
+        except (OSError, ValueError) as error:
+            raise DataError(ann, f"not a readable pose annotation file ({error})") from None
+    if ann.suffix == ".txt":
+        return sum(1 for line in ann.read_text().splitlines() if line.strip())
+    return None
+
+
+def require_clips(dataset_cfg):
+    """DataError naming the split and the dataset when a leaf dataset lists no clip (mmengine fails obscurely)."""
+    from competition.core.errors import DataError
+
+    if listed_clips(dataset_cfg) == 0:
+        root = dataset_cfg.get("data_root") or Path(dataset_cfg.ann_file).parent
+        raise DataError(Path(dataset_cfg.get("data_root") or "", dataset_cfg.ann_file),
+                        f"no clips in split {split_of(dataset_cfg)} of {root}")
+
+
 def set_heatmap_rendering(cfg, on_device):
     """Switch a loaded config between drawing heatmaps in the data workers and on the model's device.
 

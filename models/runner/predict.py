@@ -3,7 +3,8 @@
 Runs the config's test dataloader (its test-time augmentation: several clips, flips or crops, averaged as
 probabilities) on the chosen split through mmengine's Runner, and writes `OUT/<split>.npz` with the clip ids
 from the dataset. Two-stream RGBPoseConv3D models also get `OUT-rgb/` and `OUT-pose/`, one per stream;
-`OUT/` then holds their mean.
+`OUT/` then holds their mean. The run's log (config, environment, every INFO line) is kept as
+`OUT/<split>.log`; the Runner's work dir is a temporary folder.
 """
 import json
 import tempfile
@@ -53,17 +54,26 @@ def predict_config(config, checkpoint, split, *, data_root=None, batch_size=None
     return cfg
 
 
-def collect_scores(cfg):
+def collect_scores(cfg, verbose=False, keep_log=None):
     """Run the test loop; return [(clip id, label, scores)] in dataset order, each clip once.
 
     In a distributed run every rank runs its shard and rank 0 gets all rows; the other ranks get None.
+    `keep_log`: a path that receives a copy of the run's log (rank 0), e.g. before its work dir is deleted.
     """
+    from models.runner.config import leaf_dataset, require_clips
     from models.runner.distributed import init_process_group, is_main_process
     from models.runner.runner import build_runner
 
+    require_clips(leaf_dataset(cfg.test_dataloader))
     init_process_group(cfg)
-    runner = build_runner(cfg)
-    runner.test()
+    runner = build_runner(cfg, verbose)
+    try:
+        runner.test()
+    finally:
+        runner.close_log()
+        if keep_log and runner.log_file and Path(runner.log_file).is_file():
+            from competition.core.atomic import write_bytes
+            write_bytes(keep_log, Path(runner.log_file).read_bytes())
     if not is_main_process():
         return None
     dataset = runner.test_loop.dataloader.dataset
@@ -150,25 +160,30 @@ def describe_tta(pipeline):
 
 
 def predict_split(config, checkpoint, split, out, *, data_root=None, batch_size=None, cfg_options=None,
-                  launcher="none", track=1):
-    """Predict `split` with a trained config and write OUT/<split>.npz (and per-stream files); return their
-    paths. In a distributed run only rank 0 writes (the other ranks return [])."""
+                  launcher="none", track=1, verbose=False):
+    """Predict `split` with a trained config and write OUT/<split>.npz (and per-stream files) with the run's
+    log beside it (OUT/<split>.log); return the probability files' paths. In a distributed run only rank 0
+    writes (the other ranks return [])."""
     import models.components.metrics  # noqa: F401  (registers CollectClipScores)
+    from competition.core.atomic import check_folder
+    from models.runner.checkpoints import checkpoint_problem
     from models.runner.config import config_path, leaf_dataset
 
-    checkpoint = Path(checkpoint)
-    if not checkpoint.is_file():
-        raise DataError(checkpoint, "no such checkpoint")
+    checkpoint, out = Path(checkpoint), Path(out)
+    problem = checkpoint_problem(checkpoint)
+    if problem:
+        raise DataError(checkpoint, problem)
+    check_folder(out, "--out names a folder")
     path = config_path(config)
     with tempfile.TemporaryDirectory(prefix="miga-predict-") as work_dir:
         cfg = predict_config(path, checkpoint, split, data_root=data_root, batch_size=batch_size,
                              cfg_options=cfg_options, work_dir=work_dir, launcher=launcher)
         dataset = leaf_dataset(cfg.test_dataloader)
-        rows = collect_scores(cfg)
+        rows = collect_scores(cfg, verbose, keep_log=out / f"{split}.log")
     if rows is None:  # not rank 0 of a distributed run: rank 0 writes the files
         return []
     if not rows:
-        raise DataError(dataset.ann_file, f"the {split} split has no clips")
+        raise DataError(dataset.ann_file, f"no clips in split {split} of {cfg.get('data_root')}")
     return write_probability_files(out, split, rows, track=track, config=path, checkpoint=checkpoint,
                                    extra_meta=dict(test_time_augmentation=describe_tta(dataset.pipeline),
                                                    data_root=str(cfg.get("data_root"))))

@@ -42,9 +42,10 @@ def check_corpus(cfg):
     return entries
 
 
-def pretrain(cfg):
-    """Run the pretraining described by `cfg`; returns the Runner (its work_dir holds the checkpoints)."""
+def pretrain(cfg, verbose=False):
+    """Run the pretraining described by `cfg`; returns the Runner (its work_dir holds the checkpoints).
+    `verbose`: mmengine's INFO lines on the console too."""
     from models.runner.train import train
 
     check_corpus(cfg)
-    return train(cfg)
+    return train(cfg, verbose)

@@ -3,6 +3,7 @@
 """
 from pathlib import Path
 
+from competition.core.atomic import check_folder
 from competition.core.errors import DataError
 
 DEFAULT_WORK_ROOT = Path("work_dirs")
@@ -25,6 +26,7 @@ def prepare_config(config, *, work_dir=None, data_root=None, resume=False, load_
     path = config_path(config)
     cfg = load_config(path, cfg_options=cfg_options, data_root=data_root, raw_root=raw_root)
     cfg.work_dir = str(work_dir or cfg.get("work_dir") or work_dir_for(path))
+    check_folder(cfg.work_dir, "--work-dir names a folder")
     configure_launcher(cfg, launcher)
     cfg.resume = bool(resume)
     if seed is not None:
@@ -42,24 +44,25 @@ def prepare_config(config, *, work_dir=None, data_root=None, resume=False, load_
     return cfg
 
 
-def train(cfg):
-    """Run the training described by `cfg`; returns the Runner (its work_dir holds the checkpoints)."""
+def train(cfg, verbose=False):
+    """Run the training described by `cfg`; returns the Runner (its work_dir holds the checkpoints, its
+    `log_file` the full log). `verbose`: mmengine's INFO lines on the console too."""
     from models.runner.distributed import init_process_group
     from models.runner.runner import build_runner
 
     _check_data(cfg)
     init_process_group(cfg)
-    runner = build_runner(cfg)
-    runner.train()
+    runner = build_runner(cfg, verbose)
+    try:
+        runner.train()
+    finally:
+        runner.close_log()
     return runner
 
 
 def _check_data(cfg):
-    from models.runner.config import leaf_dataset
+    from models.runner.config import leaf_dataset, require_clips
 
-    dataset = leaf_dataset(cfg.train_dataloader)
-    ann = Path(dataset.get("data_root", "")) / dataset.ann_file
-    if not ann.exists():
-        raise DataError(ann, "the training annotations are missing: is the prepared dataset there? Set it with "
-                             "--data-root, MIGA_DATA or --cfg-options data_root=... (docs/prepared-dataset.md); "
-                             "Taylor/flow/depth videos come from `miga modality`")
+    for loader in ("train_dataloader", "val_dataloader"):
+        if cfg.get(loader):
+            require_clips(leaf_dataset(cfg[loader]))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from competition.core.errors import DataError
 from models.openmmlab import load_checkpoint_file
+from models.runner.checkpoints import named_load_errors
 
 ENCODER_META_KEY = "pretrained_encoder"
 
@@ -25,15 +26,9 @@ def read_state_dict(path):
 
 def read_checkpoint(path):
     """(state dict with any `module.` prefix removed, meta dict) of a weights-only checkpoint file."""
-    import pickle
-
     path = Path(path)
-    if not path.is_file():
-        raise DataError(path, "no such checkpoint")
-    try:
+    with named_load_errors(path):
         checkpoint = load_checkpoint_file(path)
-    except (pickle.UnpicklingError, RuntimeError, EOFError) as error:
-        raise DataError(path, f"not loadable as a weights-only torch checkpoint ({error})") from None
     state = checkpoint.get("state_dict", checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict) or not state:
         raise DataError(path, "holds no state_dict of tensors")

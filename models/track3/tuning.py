@@ -85,6 +85,7 @@ def _objective(experiment, job):
             if trial.should_prune():
                 raise optuna.TrialPruned()
 
+        # marked once all its parameters are drawn: a dead worker's trial is retried with the same ones
         with keep_alive(trial, is_shared(job.storage, job.workers)):
             result = cross_validate(experiment.estimator_factory(params, job.seed, job.device), experiment.inputs,
                                     experiment.labels, experiment.fold_of, on_fold=report, progress=False)

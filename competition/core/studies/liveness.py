@@ -5,16 +5,18 @@ it took the trial and whether it records heartbeats. Where several workers may s
 more than one worker process, a database URL that other machines may open, or MIGA_WORKER_RANK set) a thread
 also records a heartbeat every `interval` seconds while the trial runs. A RUNNING trial is dead when
 
-- its owner ran on this machine and that process no longer exists (found at once; while it exists, the
-  trial is alive however late its heartbeats are on a busy machine), or
-- its owner ran on another machine, records heartbeats, and the last one is older than `grace` seconds, or
-- it was never marked and started more than `grace` seconds ago (its worker died between taking the trial
-  and marking it, a few milliseconds).
+- its owner ran on this machine and that process no longer exists (found at once; while it does exist, the
+  trial is alive whatever its heartbeats say: a busy machine may delay them past the grace period), or
+- its owner records heartbeats, runs on another machine, and the last one is older than `grace` seconds, or
+- its worker, alive, released it: the block that ran it failed before telling its result, or
+- it carries no owner yet `grace` seconds after it started: its worker died between taking the trial
+  (`Study.ask` makes it RUNNING) and marking it, a moment no live worker lets last that long.
 
 A dead trial is told FAIL and its parameters are enqueued once more (a retry that dies too is not retried
-again). Everything goes through Optuna's public API: trial user attributes, `Study.tell` with a trial
-number and `Study.enqueue_trial`. Heartbeats from several machines compare their clocks: keep them in sync
-(NTP), or raise the grace period.
+again; a trial that died unmarked is not retried: workers mark a trial once its parameters are all drawn, so
+an unmarked one may hold only some of them). Everything goes through Optuna's public API: trial user
+attributes, `Study.tell` with a trial number and `Study.enqueue_trial`. Heartbeats from several machines
+compare their clocks: keep them in sync (NTP), or raise the grace period.
 
 Settings: MIGA_HEARTBEAT_INTERVAL (seconds, default 10) and MIGA_HEARTBEAT_GRACE (default 3 intervals).
 """
@@ -30,6 +32,7 @@ from competition.core.errors import DataError
 OWNER_ATTR = "miga:owner"
 HEARTBEAT_ATTR = "miga:heartbeat"
 RETRY_ATTR = "miga:retry_of"
+RELEASED_ATTR = "miga:released"  # set when the block that ran the trial failed: its (living) worker let it go
 
 
 def heartbeat_settings():
@@ -90,7 +93,7 @@ def this_process():
 
 
 def _owner_alive(owner, here):
-    """Whether the owner's process runs, when it ran on this machine; None when this machine cannot tell."""
+    """Whether the owner's process still runs, when it ran on this machine; None when this machine cannot tell."""
     if owner.get("host") != here["host"] or owner.get("boot") != here["boot"]:
         return None
     start = _process_start(int(owner["pid"]))
@@ -106,12 +109,12 @@ def is_dead(trial, now=None, here=None, grace=None):
     now = now or time.time()
     owner = trial.user_attrs.get(OWNER_ATTR)
     if not isinstance(owner, dict):
-        # A worker marks its trial right after taking it: unmarked for a whole grace period, it died between.
         started = trial.datetime_start.timestamp() if trial.datetime_start else now
         return now - started > grace
+    if trial.user_attrs.get(RELEASED_ATTR):
+        return True
     alive = _owner_alive(owner, here or this_process())
     if alive is not None:
-        # On this machine the process table decides: a heartbeat late on a busy machine is no death.
         return not alive
     if not owner.get("beats"):
         return False
@@ -138,7 +141,7 @@ def fail_stale_trials(study):
         except (ValueError, RuntimeError, optuna.exceptions.UpdateFinishedTrialError):
             continue  # finished meanwhile, by its worker or by another one that saw it dead
         failed.append(trial.number)
-        if RETRY_ATTR not in trial.user_attrs:
+        if OWNER_ATTR in trial.user_attrs and RETRY_ATTR not in trial.user_attrs:
             study.enqueue_trial(trial.params, user_attrs={RETRY_ATTR: trial.number})
     return failed
 
@@ -157,7 +160,8 @@ def keep_alive(trials, shared=True):
     for trial in trials:
         trial.set_user_attr(OWNER_ATTR, owner)
     if not shared or not trials:
-        yield
+        with _released_on_error(trials):
+            yield
         return
     stop = threading.Event()
 
@@ -169,7 +173,23 @@ def keep_alive(trials, shared=True):
     thread = threading.Thread(target=beat, daemon=True, name="miga-heartbeat")
     thread.start()
     try:
-        yield
+        with _released_on_error(trials):
+            yield
     finally:
         stop.set()
         thread.join()
+
+
+@contextmanager
+def _released_on_error(trials):
+    """A block that fails may leave its trials RUNNING (ask-and-tell) while its process lives on (a notebook):
+    mark them released, so that the next look fails and retries them."""
+    try:
+        yield
+    except BaseException:
+        for trial in trials:
+            try:
+                trial.set_user_attr(RELEASED_ATTR, True)
+            except Exception:  # noqa: BLE001 - already finished, or the storage is gone: nothing to release
+                pass
+        raise

@@ -19,9 +19,11 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'))
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
-vis_backends = [dict(type='LocalVisBackend')]
+# Scalars as JSON and as TensorBoard events in <work_dir>/<timestamp>/vis_data (`tensorboard --logdir work_dirs`).
+vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
 visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)
-log_level = 'INFO'
+# What the console shows (`miga train/predict --verbose`: INFO); the run's log file always has INFO and up.
+log_level = 'WARNING'
 load_from = None
 resume = False
 

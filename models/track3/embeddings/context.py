@@ -5,6 +5,7 @@ X3D, …) works: each chunk is resized (short side) and centre-cropped to `--siz
 data preprocessor, passed through the backbone, and average-pooled over time and space. The checkpoint is
 loaded weights-only; `none` keeps the random initialisation (for tests and demos only).
 """
+import contextlib
 import sys
 
 import numpy as np
@@ -39,6 +40,7 @@ def load_backbone(config, checkpoint, device):
     from mmaction.utils import register_all_modules
 
     from models.openmmlab import checkpoint_loading
+    from models.runner.checkpoints import named_load_errors
     from models.runner.config import load_config
 
     register_all_modules()
@@ -54,7 +56,7 @@ def load_backbone(config, checkpoint, device):
     if str(checkpoint).lower() == "none":
         print("context embeddings: no checkpoint, the backbone keeps its random initialisation", file=sys.stderr)
         checkpoint = None
-    with checkpoint_loading():
+    with checkpoint_loading(), (named_load_errors(checkpoint) if checkpoint else contextlib.nullcontext()):
         model = init_recognizer(cfg, checkpoint, device=device)
     model.eval()
     return model
