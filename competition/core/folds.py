@@ -36,14 +36,14 @@ def assign_folds(labels, folds, *, groups=None, seed=0) -> np.ndarray:
         raise ValueError(f"the number of folds must be between 2 and the {units} {what}, got {folds}")
     if groups is not None and folds == units:
         return leave_one_group_out(groups)
-    unstratifiable = np.unique(labels, return_counts=True)[1].max() < folds
-    # no class has a row for every fold (e.g. one sample per class, or 24 clips of 14 classes): nothing to stratify
-    if groups is None and unstratifiable:
+    # no class has a row for every fold (e.g. a small val split of many classes): nothing to stratify
+    unstratified = np.unique(labels, return_counts=True)[1].max() < folds
+    if groups is None and unstratified:
         splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(labels)
-    elif unstratifiable:
-        splits = GroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels, groups)
     elif groups is None:
         splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels)
+    elif unstratified:
+        splits = GroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels, groups)
     else:
         splits = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels, groups)
     fold_of = np.full(len(labels), -1, dtype=np.int64)

@@ -174,7 +174,7 @@ class SkeletonFeature(BaseTransform):
     `parents` (each joint's parent index) may be given instead of a layout.
     """
 
-    def __init__(self, feature="joint", layout="imigue36", parents=None):
+    def __init__(self, feature="joint", parents=None, layout="imigue36"):
         if feature not in FEATURES:
             raise ValueError(f"feature must be one of {FEATURES}, got {feature!r}")
         self.feature = feature

@@ -133,7 +133,7 @@ def build_runner(cfg, verbose=False):
     Sets, on `cfg`, a unique experiment name and the console's log level (INFO with `verbose`, else WARNING);
     on a machine without a GPU, fits threads and loader workers to its cores (models.runner.cpu).
     """
-    apply_cpu_defaults(cfg)
     cfg.experiment_name = experiment_name(cfg)
     cfg.log_level = "INFO" if verbose else "WARNING"
+    apply_cpu_defaults(cfg)
     return MigaRunner.from_cfg(cfg)
