@@ -117,12 +117,13 @@ def learning_line(spec_path, what):
 
     spec = json.loads(Path(spec_path).read_text())
     cv = spec["scores"]["cv"]
-    files = [load_probabilities(entry["val"]) for entry in spec["inputs"]]
+    files = [load_probabilities(entry.get("rows_file") or entry["val"]) for entry in spec["inputs"]]
     labels = files[0].labels
     single = {f.model: float(np.mean(f.probs.argmax(axis=1) == f.labels)) for f in files}
     best = max(single, key=single.get)
     majority = np.bincount(labels).max() / len(labels)
-    return (f"{spec['method']} ensemble {cv['accuracy_mean']:.3f} ± {cv['accuracy_std']:.3f} cross-validated on "
+    low, high = cv["interval"]["top1"]
+    return (f"{spec['method']} ensemble {cv['top1']:.3f} (95% interval {low:.3f}–{high:.3f}) cross-validated on "
             f"{len(labels)} {what} · best single model {single[best]:.3f} ({best}) · always the commonest "
             f"class {majority:.3f}")
 
