@@ -1,17 +1,30 @@
-"""Skeleton models on real motion: JHMDB ground-truth 2D joints (../shared/real/jhmdb), 14 classes.
+"""Skeleton models on real motion: JHMDB's ground-truth 2D joints (../shared/real/jhmdb), 14 classes, 3 splits.
 
-Converts each split into the prepared-dataset pose form (docs/prepared-dataset.md; coordinates rescaled from
-JHMDB's normalised positions to pixels of a 320x240 frame, all scores 1), then trains our skeleton configs at
-reduced size (the tiny configs' widths, with JHMDB's 15-joint skeleton in place of the 36 iMiGUE points) and
-prints test top-1 per model and split, the mean of the models' probabilities, and a handcrafted-features
-logistic regression for comparison. Run from the repository root:
+Everything goes through the `miga` commands a user types, on each of JHMDB's three splits:
 
-    .venv/bin/python benchmarks/jhmdb_skeleton.py --splits 1 2 3 --epochs 30 --heatmap-epochs 10
+    miga import-skeleton ../shared/real/jhmdb WORK/jhmdb --layout jhmdb15     (val: 10% of train, per split)
+    miga train CPU_CONFIG --data-root WORK/jhmdb/splitS --cfg-options skeleton_layout=jhmdb15   (each model)
+    miga predict CPU_CONFIG CHECKPOINT --split val|test ...
+    miga ensemble --track 1 PRED_DIRS ...                    (fitted on val)
+
+for the four ST-GCN++ streams (joint, bone, joint motion, bone motion) and PoseConv3D joint and limb, at
+the CPU sizes below (`CPU_CONFIGS`: each inherits our full config, with fewer frames, a narrower trunk and
+fewer epochs); plus a handcrafted-features logistic regression on the same training clips. Prints test
+top-1 per model and split, the ensemble's (the spec `miga ensemble` chose, applied to the test files) and
+the 1:1 mean of the streams' probabilities, the wall and CPU seconds of each model, and the mean of the
+three splits. Models train `--jobs` at a time, each with OMP_NUM_THREADS=`--threads`. Run from the
+repository root:
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/jhmdb_skeleton.py --splits 1 2 3 --jobs 2
 """
 import argparse
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -19,143 +32,110 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import models  # noqa: E402,F401  (applies the OpenMMLab repairs before mmaction2 is imported)
-from competition.data.annotations import save_pose_annotations  # noqa: E402
-from models.components.skeleton import bone_parents  # noqa: E402
-
 JHMDB = REPO.parent / "shared" / "real" / "jhmdb"
-WIDTH, HEIGHT = 320, 240
-# JHMDB's 15 joints: neck, belly, face, R/L shoulder, R/L hip, R/L elbow, R/L knee, R/L wrist, R/L ankle.
-EDGES = ((0, 2), (0, 1), (0, 3), (0, 4), (3, 7), (7, 11), (4, 8), (8, 12), (1, 5), (1, 6), (5, 9), (9, 13),
-         (6, 10), (10, 14))
-MIRROR = ((3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14))
-CENTER = 0
-PARENTS = bone_parents(15, EDGES, CENTER)
+LAYOUT = "jhmdb15"
+GCN_STREAMS = ("joint", "bone", "joint_motion", "bone_motion")
+
+# CPU sizes, chosen so that the six models of one split train in under 30 minutes on 2 cores (measured
+# per-sample costs on one core: ST-GCN++ below about 20 ms, PoseConv3D below about 45 ms per training clip).
+# ST-GCN++: 6 graph stages of 32 channels (full: 10 of 64), 24 frames (JHMDB clips have 15-40, median 40),
+# 5 clips at test, horizontal flips besides PYSKL's scale and rotation, 30 epochs of batch 16 at PYSKL's lr 0.1.
+# PoseConv3D: base width 8, blocks 1/2/1 (full: 32, 4/6/3), 16 frames, 32 px crops from 40 px, tested at 40 px
+# with 5 clips x flip, 12 epochs at the full configs' lr.
+GCN_CPU = """_base_ = ['{base}']
+from models.components.pipelines import gcn_dataloaders
+
+train_dataloader, val_dataloader, test_dataloader = gcn_dataloaders(
+    {{{{_base_.data_root}}}}, '{stream}', clip_len=24, test_clips=5, batch_size=16, test_batch_size=16, workers=0,
+    repeat=1, flip_ratio=0.5)
+model = dict(backbone=dict(base_channels=32, num_stages=6, inflate_stages=[4], down_stages=[4]),
+             cls_head=dict(in_channels=64))
+train_cfg = dict(max_epochs={epochs})
+param_scheduler = [dict(type='CosineAnnealingLR', eta_min=0, T_max={epochs}, by_epoch=True, convert_to_iter_based=True)]
+"""
+POSEC3D_CPU = """_base_ = ['{base}']
+from models.components.pipelines import pose_heatmap_dataloaders
+
+train_dataloader, val_dataloader, test_dataloader = pose_heatmap_dataloaders(
+    {{{{_base_.data_root}}}}, {{{{_base_.{stream}_heatmap}}}}, {{{{_base_.{stream}_heatmap_test}}}}, clip_len=16,
+    resize=40, crop=32, test_size=40, test_clips=5, batch_size=16, test_batch_size=16, workers=0, repeat=1)
+model = dict(backbone=dict(base_channels=8, stage_blocks=(1, 2, 1)), cls_head=dict(in_channels=128))
+train_cfg = dict(max_epochs={epochs})
+param_scheduler = [dict(type='CosineAnnealingLR', eta_min=0, T_max={epochs}, by_epoch=True, convert_to_iter_based=True)]
+"""
 
 
-def _limb_mirror():
-    mirror = dict(MIRROR) | {b: a for a, b in MIRROR}
-    index = {frozenset(e): i for i, e in enumerate(EDGES)}
-    pairs = [(i, index[frozenset((mirror.get(a, a), mirror.get(b, b)))]) for i, (a, b) in enumerate(EDGES)]
-    return [i for i, j in pairs if i < j], [j for i, j in pairs if i < j]
+def cpu_configs(folder, gcn_epochs, heatmap_epochs):
+    """name -> path of the CPU-size config files, written into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for stream in GCN_STREAMS:
+        name = f"stgcnpp_{stream}"
+        paths[name] = folder / f"{name}.py"
+        paths[name].write_text(GCN_CPU.format(base=REPO / "models" / "configs" / f"{name}.py", stream=stream,
+                                              epochs=gcn_epochs))
+    for stream in ("joint", "limb"):
+        name = f"posec3d_{stream}"
+        paths[name] = folder / f"{name}.py"
+        paths[name].write_text(POSEC3D_CPU.format(base=REPO / "models" / "configs" / f"{name}.py", stream=stream,
+                                                  epochs=heatmap_epochs))
+    return paths
 
 
-LEFT_LIMB, RIGHT_LIMB = _limb_mirror()
-LEFT_KP, RIGHT_KP = [a for a, _ in MIRROR], [b for _, b in MIRROR]
+def miga(*args, threads=1, log=None):
+    """Run one `miga` command in its own process; returns (wall seconds, CPU seconds of that process)."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), PYTHONPATH=str(REPO))
+    start = time.time()
+    with open(log, "a") if log else open(os.devnull, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "competition.cli", *map(str, args)], cwd=REPO, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"miga {' '.join(map(str, args))} failed ({process.returncode}); see {log}")
+    return time.time() - start, usage.ru_utime + usage.ru_stime
 
 
-def read_split(split, part):
-    data = np.load(JHMDB / f"split{split}_{part}.npz", allow_pickle=False)
-    offsets = np.concatenate([[0], np.cumsum(data["lengths"])])
-    clips = [data["joints"][offsets[i]:offsets[i + 1]] for i in range(len(data["lengths"]))]
-    return clips, data["labels"].tolist()
+def train_and_predict(name, config, data, work, threads):
+    """`miga train` then `miga predict` on val and test; returns (prediction folder, wall s, CPU s)."""
+    log = work / f"{name}.log"
+    options = ["--cfg-options", f"skeleton_layout={LAYOUT}"]
+    wall, cpu = miga("train", config, "--data-root", data, "--work-dir", work / name, "--seed", 0, *options,
+                     threads=threads, log=log)
+    checkpoint = (work / name / "last_checkpoint").read_text().strip()
+    out = work / "predictions" / name
+    for split in ("val", "test"):
+        w, c = miga("predict", config, checkpoint, "--split", split, "--data-root", data, "--out", out, *options,
+                    threads=threads, log=log)
+        wall, cpu = wall + w, cpu + c
+    return out, wall, cpu
 
 
-def to_pixels(clips, lo, hi):
-    """One affine map for the whole split (motion keeps its relative size), aspect kept, 5% margin."""
-    scale = 0.9 * min(WIDTH / (hi[0] - lo[0]), HEIGHT / (hi[1] - lo[1]))
-    offset = np.array([WIDTH, HEIGHT]) / 2 - scale * (lo + hi) / 2
-    return [(clip * scale + offset).astype(np.float32) for clip in clips]
+def top1(path):
+    from competition.core.probabilities import load_probabilities
+
+    probs = load_probabilities(path)
+    return float((probs.probs.argmax(1) == probs.labels).mean())
 
 
-def prepare_split(split, root):
-    """Write root/pose/jhmdb15.npz for one JHMDB split (its train and test clips, in pixels)."""
-    train, train_labels = read_split(split, "train")
-    test, test_labels = read_split(split, "test")
-    classes = sorted(set(train_labels))
-    stacked = np.concatenate(train)
-    lo, hi = stacked.min(axis=(0, 1)), stacked.max(axis=(0, 1))
-    clips = []
-    for part, joints, labels in (("train", to_pixels(train, lo, hi), train_labels),
-                                 ("test", to_pixels(test, lo, hi), test_labels)):
-        for i, (keypoint, label) in enumerate(zip(joints, labels)):
-            clips.append(dict(frame_dir=f"{part}_{i:04d}", label=classes.index(label), split=part,
-                              img_shape=(HEIGHT, WIDTH), keypoint=keypoint,
-                              keypoint_score=np.ones(keypoint.shape[:2], np.float32)))
-    save_pose_annotations(root / "pose" / "jhmdb15.npz", clips, "jhmdb15")
-    # mmengine validates on `val` during training; we never use it (val_interval is beyond the epochs)
-    _add_val_split(root / "pose" / "jhmdb15.npz", [c["frame_dir"] for c in clips if c["split"] == "test"][:16])
-    return classes, train, train_labels, test, test_labels
+def ensemble_top1(spec_path, folders):
+    """Test top-1 of the ensemble spec applied to the models' test files, and of their 1:1 mean."""
+    from ensembles.inputs import load_model_set
+    from ensembles.spec import read_spec
 
-
-def _add_val_split(path, ids):
-    with np.load(path, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
-    arrays["split_val"] = np.array(ids, dtype=str)
-    with open(path, "wb") as handle:
-        np.savez(handle, **arrays)
-
-
-# --- models -------------------------------------------------------------------------------------------------
-
-def model_configs(root, epochs, heatmap_epochs, gcn_size="tiny"):
-    """name -> mmengine Config: our tiny skeleton configs adapted to 15 joints and 14 classes."""
-    from models.components.pipelines import gcn_dataloaders, pose_heatmap_dataloaders
-    from models.runner.config import load_config
-
-    ann = "pose/jhmdb15.npz"
-    heat = dict(type="GeneratePoseTarget", sigma=0.6, use_score=True)
-    joint = dict(heat, with_kp=True, with_limb=False)
-    limb = dict(heat, with_kp=False, with_limb=True, skeletons=[list(e) for e in EDGES])
-    flips = dict(left_kp=LEFT_KP, right_kp=RIGHT_KP)
-    configs = {}
-    for name, train_step, test_step, channels in (
-            ("posec3d_joint", joint, dict(joint, double=True, **flips), 15),
-            ("posec3d_limb", limb, dict(limb, double=True, left_limb=LEFT_LIMB, right_limb=RIGHT_LIMB, **flips),
-             len(EDGES))):
-        cfg = load_config(f"tiny/{name}", data_root=root)
-        loaders = pose_heatmap_dataloaders(str(root), train_step, test_step, clip_len=16, resize=32, crop=28,
-                                           test_size=32, test_clips=5, batch_size=16, test_batch_size=16,
-                                           workers=0, repeat=1, ann_file=ann, **flips)
-        cfg.merge_from_dict(dict(zip(("train_dataloader", "val_dataloader", "test_dataloader"), loaders)))
-        cfg.model.backbone.in_channels = channels
-        cfg.model.cls_head.num_classes = 14
-        cfg.train_cfg.max_epochs = heatmap_epochs
-        cfg.param_scheduler = [dict(type="CosineAnnealingLR", eta_min=0, T_max=heatmap_epochs, by_epoch=True,
-                                    convert_to_iter_based=True)]
-        configs[name] = cfg
-    layout = dict(num_node=15, center=CENTER, inward=[(v, p) for v, p in enumerate(PARENTS) if v != p])
-    for name, feature in (("stgcnpp_joint", dict(type="SkeletonFeature", feature="joint")),
-                          ("stgcnpp_bone", dict(type="SkeletonFeature", feature="bone", parents=PARENTS))):
-        cfg = load_config(f"tiny/{name}", data_root=root)
-        loaders = gcn_dataloaders(str(root), feature, clip_len=32, test_clips=5, batch_size=16,
-                                  test_batch_size=16, workers=0, repeat=1, ann_file=ann)
-        cfg.merge_from_dict(dict(zip(("train_dataloader", "val_dataloader", "test_dataloader"), loaders)))
-        cfg.model.backbone.graph_cfg = dict(layout=layout, mode="spatial")
-        if gcn_size == "reduced":  # between tiny (4 stages of 16) and full (10 stages of 64)
-            cfg.model.backbone.update(base_channels=32, num_stages=6, inflate_stages=[4], down_stages=[4])
-            cfg.model.cls_head.update(in_channels=64, dropout=0.3)
-        cfg.model.cls_head.num_classes = 14
-        cfg.train_cfg.max_epochs = epochs
-        cfg.param_scheduler = [dict(type="CosineAnnealingLR", eta_min=0, T_max=epochs, by_epoch=True,
-                                    convert_to_iter_based=True)]
-        configs[name] = cfg
-    for cfg in configs.values():
-        cfg.train_cfg.val_interval = 1000  # no validation during training: test once at the end
-        cfg.log_level = "WARNING"
-        cfg.default_hooks.checkpoint = dict(type="CheckpointHook", interval=1000, save_last=True)
-    return configs
-
-
-def train_and_test(cfg, work_dir):
-    import models.components.metrics  # noqa: F401
-    from models.runner.predict import collect_scores, predict_config
-    from models.runner.train import train
-    cfg.work_dir = str(work_dir)
-    cfg.randomness = dict(seed=0)
-    train(cfg)
-    last = (Path(work_dir) / "last_checkpoint").read_text().strip()
-    pcfg = predict_config(cfg, last, "test", work_dir=Path(work_dir) / "test")
-    pcfg.log_level = "WARNING"
-    rows = collect_scores(pcfg)
-    ids = [r[0] for r in rows]
-    return ids, np.array([r[1] for r in rows]), np.stack([r[2] for r in rows])
+    spec, combiner = read_spec(spec_path)
+    tests = load_model_set(folders, split="test")
+    order = [tests.models.index(entry["model"]) for entry in spec["inputs"]]
+    chosen = combiner.predict_proba(tests.probs[order])
+    mean = tests.probs.mean(0)
+    return (spec["method"], float((chosen.argmax(1) == tests.labels).mean()),
+            float((mean.argmax(1) == tests.labels).mean()))
 
 
 # --- the handcrafted baseline -------------------------------------------------------------------------------
 
 def handcrafted_features(clip):
-    """Body-centred, size-normalised joints: per-joint mean/std/min/max of position and speed, limb lengths."""
+    """Body-centred, size-normalised joints: per-joint mean/std/min/max of position and speed, mean |speed|."""
     centred = clip - clip[:, :1]
     size = np.linalg.norm(clip[:, 0] - clip[:, 1], axis=-1).mean() + 1e-6
     pos = centred / size
@@ -168,61 +148,99 @@ def handcrafted_features(clip):
     return np.concatenate(feats)
 
 
-def baseline_top1(train, train_labels, test, test_labels):
+def baseline_top1(data, splits=("train",)):
+    """Logistic regression on handcrafted features of the `splits` clips, scored on test."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    x_train = np.stack([handcrafted_features(c) for c in train])
-    x_test = np.stack([handcrafted_features(c) for c in test])
+    from competition.data.annotations import load_pose_annotations
+
+    def features(split):
+        annotations = load_pose_annotations(data / "pose" / f"{LAYOUT}.npz", split=split)["annotations"]
+        return (np.stack([handcrafted_features(a["keypoint"][0]) for a in annotations]),
+                np.array([a["label"] for a in annotations]))
+
+    parts = [features(split) for split in splits]
+    x_train, y_train = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    x_test, y_test = features("test")
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
-    model.fit(x_train, train_labels)
-    return float(np.mean(model.predict(x_test) == np.asarray(test_labels)))
+    model.fit(x_train, y_train)
+    return float(np.mean(model.predict(x_test) == y_test))
+
+
+def run_split(split, root, configs, args, results):
+    data = root / "jhmdb" / f"split{split}"
+    work = root / f"work{split}"
+    work.mkdir(parents=True, exist_ok=True)
+    start = time.time()
+    base = baseline_top1(data)
+    results.append((split, "handcrafted logistic regression (train)", base, 0.0, 0.0))
+    print(f"split {split}  {'handcrafted logistic regression':<32} top-1 {base:.3f}", flush=True)
+    base_all = baseline_top1(data, ("train", "val"))
+    results.append((split, "handcrafted logistic regression (train+val)", base_all, 0.0, 0.0))
+
+    def one(name):
+        folder, wall, cpu = train_and_predict(name, configs[name], data, work, args.threads)
+        accuracy = top1(folder / "test.npz")
+        print(f"split {split}  {name:<32} top-1 {accuracy:.3f}  ({wall:.0f} s wall, {cpu:.0f} s CPU)", flush=True)
+        return name, folder, accuracy, wall, cpu
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        done = list(pool.map(one, args.models))
+    for name, _, accuracy, wall, cpu in done:
+        results.append((split, name, accuracy, wall, cpu))
+    folders = [folder for _, folder, *_ in done]
+    if len(folders) > 1:
+        spec = work / "ensemble.json"
+        wall, cpu = miga("ensemble", "--track", 1, *folders, "--out", spec, "--trials",
+                         args.trials, "--quiet", "--work-dir", work / "ensembles", threads=args.threads,
+                         log=work / "ensemble.log")
+        method, chosen, mean = ensemble_top1(spec, folders)
+        results.append((split, f"ensemble: miga ensemble ({method}, fitted on val)", chosen, wall, cpu))
+        results.append((split, "ensemble: 1:1 mean of the streams", mean, 0.0, 0.0))
+        print(f"split {split}  {'miga ensemble (' + method + ')':<32} top-1 {chosen:.3f}; 1:1 mean {mean:.3f}",
+              flush=True)
+    print(f"split {split}: {time.time() - start:.0f} s for everything", flush=True)
+    return time.time() - start
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--splits", type=int, nargs="+", default=[1])
-    parser.add_argument("--models", nargs="+", default=["stgcnpp_joint", "stgcnpp_bone", "posec3d_joint",
-                                                         "posec3d_limb"])
+    parser.add_argument("--splits", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--models", nargs="+", default=[f"stgcnpp_{s}" for s in GCN_STREAMS]
+                        + ["posec3d_joint", "posec3d_limb"])
     parser.add_argument("--epochs", type=int, default=30, help="ST-GCN++ epochs")
-    parser.add_argument("--heatmap-epochs", type=int, default=10, help="PoseConv3D epochs")
-    parser.add_argument("--gcn-size", choices=("tiny", "reduced"), default="tiny",
-                        help="ST-GCN++ widths: the tiny config's, or 6 stages of 32")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--heatmap-epochs", type=int, default=12, help="PoseConv3D epochs")
+    parser.add_argument("--jobs", type=int, default=2, help="models trained at once")
+    parser.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS of each model's process")
+    parser.add_argument("--trials", type=int, default=200, help="Optuna trials of miga ensemble")
+    parser.add_argument("--work", help="keep everything here (default: a temporary folder)")
     args = parser.parse_args(argv)
-    import torch
-    torch.set_num_threads(args.threads)
     if not JHMDB.exists():
         print(f"JHMDB joints not found at {JHMDB}")
         return 1
-    results = []
-    for split in args.splits:
-        with tempfile.TemporaryDirectory(prefix=f"jhmdb{split}-") as tmp:
-            root = Path(tmp)
-            classes, train, train_labels, test, test_labels = prepare_split(split, root)
-            start = time.time()
-            base = baseline_top1(train, train_labels, test, test_labels)
-            results.append((split, "handcrafted logistic regression", base, time.time() - start))
-            print(f"split {split}  {'handcrafted logistic regression':<34} top-1 {base:.3f}", flush=True)
-            configs = model_configs(root, args.epochs, args.heatmap_epochs, args.gcn_size)
-            probs = {}
-            for name in args.models:
-                start = time.time()
-                ids, labels, p = train_and_test(configs[name], root / "work" / name)
-                order = np.argsort(ids)
-                probs[name], truth = p[order], labels[order]
-                top1 = float(np.mean(probs[name].argmax(1) == truth))
-                results.append((split, name, top1, time.time() - start))
-                print(f"split {split}  {name:<34} top-1 {top1:.3f}  ({time.time() - start:.0f} s)", flush=True)
-            if len(probs) > 1:
-                mean = sum(probs.values()) / len(probs)
-                top1 = float(np.mean(mean.argmax(1) == truth))
-                results.append((split, "mean of " + " + ".join(probs), top1, 0.0))
-                print(f"split {split}  {'mean of the models':<34} top-1 {top1:.3f}", flush=True)
-    print("\n| split | model | test top-1 | train+test time (s) |\n|---|---|---|---|")
-    for split, name, top1, seconds in results:
-        print(f"| {split} | {name} | {top1:.3f} | {seconds:.0f} |")
+    results, seconds = [], {}
+    with tempfile.TemporaryDirectory(prefix="jhmdb-") as tmp:
+        root = Path(args.work or tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        miga("import-skeleton", JHMDB, root / "jhmdb", "--layout", LAYOUT, log=root / "import.log")
+        configs = cpu_configs(root / "configs", args.epochs, args.heatmap_epochs)
+        for split in args.splits:
+            seconds[split] = run_split(split, root, configs, args, results)
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; jobs {args.jobs}, "
+          f"threads {args.threads}")
+    print("\n| split | model | test top-1 | wall s | CPU s |\n|---|---|---|---|---|")
+    for split, name, accuracy, wall, cpu in results:
+        print(f"| {split} | {name} | {accuracy:.3f} | {wall:.0f} | {cpu:.0f} |")
+    names = list(dict.fromkeys(name for _, name, *_ in results))
+    print("\n| model | " + " | ".join(f"split {s}" for s in args.splits) + " | mean |\n|---|"
+          + "---|" * (len(args.splits) + 1))
+    for name in names:
+        values = [next(r[2] for r in results if r[0] == s and r[1] == name) for s in args.splits]
+        print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in values) + f" | {np.mean(values):.3f} |")
+    print("\nwall seconds per split (everything): " + ", ".join(f"split {s} {t:.0f}" for s, t in seconds.items()))
+    print(json.dumps({"results": results, "seconds": seconds}))
     return 0
 
 

@@ -57,7 +57,7 @@ def make_prepared(root, clips_per_class=(2, 1, 1), num_classes=TRACK1_CLASSES, f
                                  start=0, end=frames - 1, frames=frames))
                 if videos:
                     write_video(root / "rgb" / "clips" / f"{clip_id}.mp4", images, fps=15)
-    save_pose_annotations(root / "pose" / "imigue36.npz", clips, "imigue36")
+    save_pose_annotations(root / "pose" / "imigue36.npz", clips, "imigue36", num_classes=TRACK1_CLASSES)
     for split in ("train", "val", "test"):
         lines = [f"{c['frame_dir']}.mp4 {c['label']}\n" for c in clips if c["split"] == split]
         write_text(root / "rgb" / f"{split}.txt", "".join(lines))

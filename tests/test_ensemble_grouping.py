@@ -60,6 +60,14 @@ def test_grouped_folds_never_split_a_video_and_spread_the_classes(seed):
     np.testing.assert_array_equal(assign_folds(labels, 23, groups=groups), logo)
 
 
+def test_grouped_folds_of_a_small_val_split_with_fewer_rows_per_class_than_folds():
+    # 14 classes, 2-4 clips each, one clip per video (an imported skeleton set's val split): nothing to stratify
+    labels = np.repeat(np.arange(14), [3, 4, 3, 3, 3, 4, 4, 3, 3, 2, 3, 3, 3, 3])
+    groups = video_groups([f"val{i:05d}_0" for i in range(len(labels))])
+    fold_of = assign_folds(labels, 5, groups=groups, seed=0)
+    assert set(fold_of.tolist()) == set(range(5)) and np.bincount(fold_of).min() >= 8
+
+
 def test_groups_come_from_clip_ids_tables_or_a_file_and_unknown_rows_are_errors(tmp_path):
     assert video_groups(["0054_3", "a_b_12"]).tolist() == ["0054", "a_b"]
     with pytest.raises(ValueError, match="2 id\\(s\\) are not clip ids <video>_<k>.*'0054', 'x_y'"):

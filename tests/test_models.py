@@ -167,7 +167,8 @@ def learnable(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name, options", [
-    ("stgcnpp_joint", {"train_cfg.max_epochs": 10}),
+    # PYSKL's augmentation (random scale and rotation) slows the tiny graph network: 10 epochs reach 0.19
+    ("stgcnpp_joint", {"train_cfg.max_epochs": 20, "param_scheduler.0.T_max": 20}),
     ("swin_t_rgb", {"train_cfg.max_epochs": 15, "optim_wrapper.optimizer.lr": 0.002}),
 ])
 def test_tiny_models_beat_twice_chance(name, options, learnable, tmp_path):

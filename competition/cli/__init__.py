@@ -14,6 +14,7 @@ from competition.core.errors import DataError
 COMMANDS = {
     "synth": "write a synthetic dataset in the exact raw layout of the competition download",
     "prepare": "convert the raw download into the prepared dataset mmaction2 trains on",
+    "import-skeleton": "turn any skeleton dataset (arrays of joints per clip) into the prepared pose form",
     "modality": "make Taylor-video, optical-flow or depth clip videos for the video models",
     "corpus": "index the unlabeled corpus (long-video windows and cut clips) of masked video pretraining",
     "pretrain": "masked video pretraining (VideoMAE) of a ViT encoder on the unlabeled corpus",

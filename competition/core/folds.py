@@ -23,7 +23,7 @@ def assign_folds(labels, folds, *, groups=None, seed=0) -> np.ndarray:
     With `groups`, each group lies in exactly one fold; `folds` equal to the number of groups is
     leave-one-group-out (`leave_one_group_out`).
     """
-    from sklearn.model_selection import KFold, StratifiedGroupKFold, StratifiedKFold
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 
     labels = np.asarray(labels)
     if groups is not None:
@@ -36,11 +36,14 @@ def assign_folds(labels, folds, *, groups=None, seed=0) -> np.ndarray:
         raise ValueError(f"the number of folds must be between 2 and the {units} {what}, got {folds}")
     if groups is not None and folds == units:
         return leave_one_group_out(groups)
-    if groups is None and np.unique(labels, return_counts=True)[1].max() < folds:
-        # no class has a row for every fold (e.g. one sample per class): nothing to stratify
+    # no class has a row for every fold (e.g. a small val split of many classes): nothing to stratify
+    unstratified = np.unique(labels, return_counts=True)[1].max() < folds
+    if groups is None and unstratified:
         splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(labels)
     elif groups is None:
         splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels)
+    elif unstratified:
+        splits = GroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels, groups)
     else:
         splits = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(labels, labels, groups)
     fold_of = np.full(len(labels), -1, dtype=np.int64)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from competition.core.atomic import atomic_path, write_csv, write_text
-from competition.core.constants import SPLITS
+from competition.core.constants import SPLITS, TRACK1_CLASSES
 from competition.core.errors import DataError
 from competition.core.ids import clip_id
 from competition.data import keypoints as kp
@@ -277,7 +277,7 @@ def assemble(raw, out, records, track3, subjects, rgb):
         subset = list(subset)
         save_pose_annotations(out / "pose" / f"{name}.npz", [
             dict(c, keypoint=c["keypoint"][:, subset], keypoint_score=c["keypoint_score"][:, subset])
-            for c in pose_clips], layout=name)
+            for c in pose_clips], layout=name, num_classes=TRACK1_CLASSES)
     if rgb:
         for split in SPLITS:
             lines = "".join(f"{c[0]}.mp4 {c[3]}\n" for c in clip_rows if c[2] == split)

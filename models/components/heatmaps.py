@@ -28,6 +28,8 @@ from mmaction.models.data_preprocessors import ActionDataPreprocessor
 from mmaction.registry import MODELS, TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from models.components.skeleton import index_list, layout_of, refuse_base_placeholder
+
 SCORE_EPS = 1e-4  # mmaction2 draws no keypoint or limb whose score is below this
 PACK_CHANNELS = 4  # a shipped keypoint: x, y, score, mirrored (1 for the second half of `double`)
 # Pixels of limb windows drawn at once on the CPU (4x on other devices): bounds the temporaries, about 40
@@ -48,22 +50,62 @@ class HeatmapRenderer:
     `double` belong to the transform (it decides the scores and asks for the mirrored copy).
     """
 
-    def __init__(self, sigma=0.6, with_kp=True, with_limb=False, skeletons=COCO_SKELETONS, left_kp=COCO_LEFT_KP,
-                 right_kp=COCO_RIGHT_KP, left_limb=COCO_LEFT_LIMB, right_limb=COCO_RIGHT_LIMB, scaling=1.0):
+    def __init__(self, sigma=0.6, with_kp=True, with_limb=False, skeletons=None, left_kp=None, right_kp=None,
+                 left_limb=None, right_limb=None, scaling=1.0, layout=None):
         if not (with_kp or with_limb):
             raise ValueError("at least one of with_kp and with_limb must be True")
         if sigma <= 0:
             raise ValueError(f"sigma must be positive, got {sigma}")
-        if len(left_kp) != len(right_kp) or len(left_limb) != len(right_limb):
+        lists = dict(skeletons=skeletons, left_kp=left_kp, right_kp=right_kp, left_limb=left_limb,
+                     right_limb=right_limb)
+        given = sorted(k for k, v in lists.items() if v is not None)
+        if layout is not None:
+            if given:
+                raise ValueError(f"give a skeleton layout or the lists {given}, not both: the layout defines them")
+            layout = layout_of(layout)
+            left_limb, right_limb = layout.limb_pairs
+            lists = dict(skeletons=layout.limbs, left_kp=layout.left_kp, right_kp=layout.right_kp,
+                         left_limb=left_limb, right_limb=right_limb)
+        # mmaction2 falls back to COCO-17's limbs and pairs; we do too, but only for 17 keypoints (`render`).
+        self.coco_defaults = sorted(k for k, v in lists.items() if v is None)
+        defaults = dict(skeletons=COCO_SKELETONS, left_kp=COCO_LEFT_KP, right_kp=COCO_RIGHT_KP,
+                        left_limb=COCO_LEFT_LIMB, right_limb=COCO_RIGHT_LIMB)
+        lists = {k: defaults[k] if v is None else v for k, v in lists.items()}
+        skeletons = lists.pop("skeletons")
+        refuse_base_placeholder(skeletons, "skeletons")
+        if isinstance(skeletons, (str, bytes)):
+            raise ValueError(f"skeletons must be a list of limbs (pairs of keypoint indices), got {skeletons!r}")
+        lists = {k: index_list(v, k) for k, v in lists.items()}
+        if len(lists["left_kp"]) != len(lists["right_kp"]) or len(lists["left_limb"]) != len(lists["right_limb"]):
             raise ValueError("left and right keypoints (and limbs) must pair up: got lists of different lengths")
+        self.layout = layout
         self.sigma = float(sigma)
         self.with_kp = bool(with_kp)
         self.with_limb = bool(with_limb)
-        self.skeletons = tuple(tuple(int(i) for i in limb) for limb in skeletons)
-        self.left_kp, self.right_kp = tuple(left_kp), tuple(right_kp)
-        self.left_limb, self.right_limb = tuple(left_limb), tuple(right_limb)
+        self.skeletons = tuple(tuple(index_list(limb, "a limb of skeletons")) for limb in skeletons)
+        if any(len(limb) != 2 for limb in self.skeletons):
+            raise ValueError(f"skeletons must be pairs of keypoint indices, got {self.skeletons}")
+        self.left_kp, self.right_kp = tuple(lists["left_kp"]), tuple(lists["right_kp"])
+        self.left_limb, self.right_limb = tuple(lists["left_limb"]), tuple(lists["right_limb"])
         self.scaling = float(scaling)
         self.window_growth = None  # limb window sides grow by this factor; None: 2 on the CPU, 4 elsewhere
+
+    def check_keypoints(self, num_keypoints, mirrored=False):
+        """Refuse indices past the clip's keypoints, and COCO's default limbs or pairs for a skeleton that is not
+        COCO's (`mirrored`: the clip is also drawn mirrored, so the left/right pairs are used)."""
+        needed = ["skeletons"] if self.with_limb else []
+        if mirrored:
+            needed += ["left_kp", "right_kp"] if self.with_kp else ["left_limb", "right_limb"]
+        fallen_back = [name for name in needed if name in self.coco_defaults]
+        if fallen_back and num_keypoints != 17:
+            raise ValueError(f"no skeleton layout given, so {fallen_back} fell back to COCO-17's, but the clip has "
+                             f"{num_keypoints} keypoints: give the heatmap step layout=... (e.g. 'imigue36')")
+        used = list(self.left_kp + self.right_kp) if (mirrored and self.with_kp) else []
+        if self.with_limb:
+            used += [v for limb in self.skeletons for v in limb]
+        if used and max(used) >= num_keypoints:
+            raise ValueError(f"the heatmap step refers to keypoint {max(used)} but the clip has {num_keypoints} "
+                             f"keypoints: its layout or lists are for another skeleton")
 
     def num_channels(self, num_keypoints):
         return (num_keypoints if self.with_kp else 0) + (len(self.skeletons) if self.with_limb else 0)
@@ -98,6 +140,7 @@ class HeatmapRenderer:
             raise ValueError(f"scores must be [persons, frames, keypoints] = {tuple(keypoints.shape[:3])}, "
                              f"got {tuple(scores.shape)}")
         persons, frames, num_kp = keypoints.shape[:3]
+        self.check_keypoints(num_kp)
         height, width = canvas
         maps_shape = (frames, self.num_channels(num_kp), height, width)
         if out is None:
@@ -291,11 +334,11 @@ class GeneratePoseHeatmaps(BaseTransform):
     without `use_score`, the others as 1, so persons padded to a common count (zeros) draw nothing.
     """
 
-    def __init__(self, sigma=0.6, use_score=True, with_kp=True, with_limb=False, skeletons=COCO_SKELETONS,
-                 double=False, left_kp=COCO_LEFT_KP, right_kp=COCO_RIGHT_KP, left_limb=COCO_LEFT_LIMB,
-                 right_limb=COCO_RIGHT_LIMB, scaling=1.0, on_device=False):
+    def __init__(self, sigma=0.6, use_score=True, with_kp=True, with_limb=False, skeletons=None, double=False,
+                 left_kp=None, right_kp=None, left_limb=None, right_limb=None, scaling=1.0, on_device=False,
+                 layout=None):
         self.renderer = HeatmapRenderer(sigma, with_kp, with_limb, skeletons, left_kp, right_kp, left_limb,
-                                        right_limb, scaling)
+                                        right_limb, scaling, layout)
         self.use_score = bool(use_score)
         self.double = bool(double)
         self.on_device = bool(on_device)
@@ -313,6 +356,7 @@ class GeneratePoseHeatmaps(BaseTransform):
                 raise ValueError("on_device=True draws heatmaps in PoseHeatmapPreprocessor, which takes heatmaps as "
                                  "the model's only input; this pipeline already has `imgs` (RGB+pose): use "
                                  "on_device=False")
+            self.renderer.check_keypoints(keypoints.shape[2], mirrored=self.double)
             results["imgs"] = self._pack(keypoints, scores)
         else:
             results[key] = self._draw(keypoints, scores, results["img_shape"])
@@ -327,6 +371,7 @@ class GeneratePoseHeatmaps(BaseTransform):
         drawn = self.renderer.render(torch.from_numpy(keypoints.astype(np.float32, copy=False)),
                                      torch.from_numpy(scores), canvas, out=flat[:int(np.prod(maps_shape))])
         if self.double:
+            self.renderer.check_keypoints(keypoints.shape[2], mirrored=True)
             self.renderer.mirror(drawn, out=torch.from_numpy(maps[frames:]))
         return maps
 
@@ -398,6 +443,7 @@ class PoseHeatmapPreprocessor(ActionDataPreprocessor):
             drawn = drawn.view(b * views, frames, *drawn.shape[1:])
             mirrored = torch.nonzero(batch[..., 3].flatten(2).sum(-1).flatten() > 0).flatten()  # any flag set
             if len(mirrored):
+                self.renderer.check_keypoints(num_kp, mirrored=True)
                 drawn[mirrored] = self.renderer.mirror(drawn[mirrored])
             drawn = drawn.view(b, views, *drawn.shape[1:]).transpose(2, 3)  # [B, views, C, T, H, W]
             for j, i in enumerate(members):

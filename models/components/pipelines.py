@@ -10,6 +10,8 @@ relative to it. `models.runner.config.load_config` sets all of them from the con
 Datasets: PoseConv3D, RGBPoseConv3D and ST-GCN++ read `pose/imigue36.npz` through `PreparedPoseDataset`
 (splits by name); video models read `<modality>/clips/<clip_id>.mp4` listed in `<modality>/<split>.txt`.
 """
+from models.components.skeleton import index_list, refuse_base_placeholder
+
 RGB_MEAN = [123.675, 116.28, 103.53]
 RGB_STD = [58.395, 57.12, 57.375]
 POSE_DATASET = "PreparedPoseDataset"
@@ -40,12 +42,14 @@ def _dataloaders(make_dataset, pipelines, batch_size, test_batch_size, workers, 
             _loader(make_dataset("test", test_pipeline, True), test_batch_size, workers, False))
 
 
-def _pose_dataset(data_root, ann_file=POSE_ANN, video_prefix=None):
+def _pose_dataset(data_root, ann_file=POSE_ANN, video_prefix=None, coordinates=None):
     def make(split, pipeline, test_mode):
         dataset = dict(type=POSE_DATASET, data_root=data_root, ann_file=ann_file, split=split,
                        pipeline=pipeline, test_mode=test_mode)
         if video_prefix is not None:
             dataset["data_prefix"] = dict(video=video_prefix)
+        if coordinates is not None:
+            dataset["coordinates"] = coordinates
         return dataset
     return make
 
@@ -57,32 +61,56 @@ def _video_dataset(data_root, modality):
     return make
 
 
+def pose_file(layout):
+    """The prepared dataset's pose file of a layout (a registered name): pose/<layout>.npz."""
+    refuse_base_placeholder(layout, "layout")
+    if not isinstance(layout, str):
+        raise ValueError(f"name the layout (its pose file is pose/<name>.npz), got {layout!r}")
+    return f"pose/{layout}.npz"
+
+
+def _flip(layout, left_kp, right_kp, flip_ratio=0.5):
+    """A training flip: mmaction2's Flip with explicit left/right lists, else LayoutFlip with the layout's."""
+    if left_kp is None and right_kp is None:
+        return dict(type="LayoutFlip", flip_ratio=flip_ratio, layout=layout)
+    left, right = index_list(left_kp, "left_kp"), index_list(right_kp, "right_kp")
+    if len(left) != len(right) or not left:
+        raise ValueError(f"left_kp and right_kp must pair up, got {len(left)} and {len(right)} indices; or give "
+                         f"neither and the layout's pairs are used")
+    return dict(type="Flip", flip_ratio=flip_ratio, left_kp=left, right_kp=right)
+
+
 def pose_heatmap_dataloaders(data_root, heatmap, heatmap_test, *, clip_len=48, resize=64, crop=56,
                              test_size=64, test_clips=10, batch_size=16, test_batch_size=1, workers=8,
-                             repeat=10, left_kp=(), right_kp=(), ann_file=POSE_ANN):
-    """PoseConv3D: keypoints → heatmap volumes. Test: `test_clips` clips, each also flipped (in `heatmap_test`)."""
+                             repeat=10, left_kp=None, right_kp=None, ann_file=None, layout="imigue36"):
+    """PoseConv3D as in PYSKL: keypoints → heatmap volumes of x, y (a third coordinate is dropped).
+
+    Train: the clip's keypoint box (PoseCompact), short side `resize`, a random crop of 56-100% of the area
+    resized to `crop`², a horizontal flip half of the time (left/right from `layout`, or `left_kp`/`right_kp`).
+    Val: the box resized to `test_size`². Test: `test_clips` clips, each also flipped (in `heatmap_test`).
+    """
+    ann_file = ann_file or pose_file(layout)
     start = [dict(type="UniformSampleFrames", clip_len=clip_len), dict(type="PoseDecode"),
              dict(type="PoseCompact", hw_ratio=1.0, allow_imgpad=True)]
     end = [dict(type="FormatShape", input_format="NCTHW_Heatmap"), dict(type="PackActionInputs")]
     train = start + [dict(type="Resize", scale=(-1, resize)),
                      dict(type="RandomResizedCrop", area_range=(0.56, 1.0)),
                      dict(type="Resize", scale=(crop, crop), keep_ratio=False),
-                     dict(type="Flip", flip_ratio=0.5, left_kp=list(left_kp), right_kp=list(right_kp)),
-                     heatmap] + end
+                     _flip(layout, left_kp, right_kp), heatmap] + end
 
     def evaluation(num_clips, step):
         return [dict(type="UniformSampleFrames", clip_len=clip_len, num_clips=num_clips, test_mode=True),
-                *start[1:], dict(type="Resize", scale=(-1, test_size)),
-                dict(type="CenterCrop", crop_size=test_size), step] + end
+                *start[1:], dict(type="Resize", scale=(test_size, test_size), keep_ratio=False), step] + end
 
-    return _dataloaders(_pose_dataset(data_root, ann_file), (train, evaluation(1, heatmap), evaluation(
+    return _dataloaders(_pose_dataset(data_root, ann_file, coordinates=2), (train, evaluation(1, heatmap), evaluation(
         test_clips, heatmap_test)), batch_size, test_batch_size, workers, repeat)
 
 
 def rgbpose_dataloaders(data_root, heatmap, *, rgb_len=8, pose_len=32, resize=256, crop=224, test_clips=10,
-                        batch_size=6, test_batch_size=1, workers=8, repeat=1, left_kp=(), right_kp=(),
-                        ann_file=POSE_ANN):
-    """RGBPoseConv3D: RGB frames and heatmaps of the same clip (videos under rgb/clips)."""
+                        batch_size=6, test_batch_size=1, workers=8, repeat=1, left_kp=None, right_kp=None,
+                        ann_file=POSE_ANN, layout="imigue36"):
+    """RGBPoseConv3D: RGB frames and heatmaps of the same clip (videos under rgb/clips). The training flip's
+    left/right keypoints: `left_kp`/`right_kp` when given, else the pairs of `layout`."""
     def sample(num_clips, test_mode):
         return dict(type="MMUniformSampleFrames", clip_len=dict(RGB=rgb_len, Pose=pose_len),
                     num_clips=num_clips, test_mode=test_mode)
@@ -92,23 +120,46 @@ def rgbpose_dataloaders(data_root, heatmap, *, rgb_len=8, pose_len=32, resize=25
     end = [heatmap, dict(type="FormatShape", input_format="NCTHW"),
            dict(type="PackActionInputs", collect_keys=("imgs", "heatmap_imgs"))]
     train = [sample(1, False), *decode, dict(type="RandomResizedCrop", area_range=(0.56, 1.0)),
-             dict(type="Resize", scale=(crop, crop), keep_ratio=False),
-             dict(type="Flip", flip_ratio=0.5, left_kp=list(left_kp), right_kp=list(right_kp)), *end]
+             dict(type="Resize", scale=(crop, crop), keep_ratio=False), _flip(layout, left_kp, right_kp), *end]
     val = [sample(1, True), *decode, *end]
     test = [sample(test_clips, True), *decode, *end]
     return _dataloaders(_pose_dataset(data_root, ann_file, video_prefix="rgb/clips"), (train, val, test),
                         batch_size, test_batch_size, workers, repeat)
 
 
+# PYSKL's strong augmentation of ST-GCN++ (configs/strong_aug): RandomScale(0.1) and RandomRot(0.3).
+GCN_AUGMENT = dict(scale=0.1, rotation=0.3, shear=0.0)
+
+
 def gcn_dataloaders(data_root, feature, *, clip_len=100, test_clips=10, batch_size=16, test_batch_size=1,
-                    workers=8, repeat=5, ann_file=POSE_ANN):
-    """ST-GCN++: normalised coordinates, joint or bone features (`feature`, a SkeletonFeature step)."""
+                    workers=8, repeat=5, ann_file=None, layout="imigue36", augment=GCN_AUGMENT, flip_ratio=0.0,
+                    drop_joints=0.0):
+    """ST-GCN++: each clip centred and scaled (NormalizeSkeleton), then one stream (`feature`: 'joint',
+    'bone', 'joint_motion', 'bone_motion', or a SkeletonFeature step), `clip_len` frames; 2 or 3 coordinates.
+
+    Training augmentation: `augment` (RandomSkeletonAffine's scale/rotation/shear; None for none),
+    `flip_ratio` (mirror with the layout's pairs), `drop_joints` (each joint dropped with this probability).
+    Test: `test_clips` clips averaged.
+    """
+    ann_file = ann_file or pose_file(layout)
+    if isinstance(feature, str):
+        feature = dict(type="SkeletonFeature", feature=feature, layout=layout)
+    normalize = dict(type="NormalizeSkeleton", layout=layout)
+    augmentation = []
+    if augment:
+        augmentation.append(dict(type="RandomSkeletonAffine", **augment))
+    if flip_ratio:
+        augmentation.append(dict(type="RandomSkeletonFlip", layout=layout, flip_ratio=flip_ratio))
+    if drop_joints:
+        augmentation.append(dict(type="RandomJointDrop", p=drop_joints))
+
     def pipeline(num_clips, test_mode):
         sample = dict(type="UniformSampleFrames", clip_len=clip_len)
         if test_mode:
             sample.update(num_clips=num_clips, test_mode=True)
-        return [dict(type="PreNormalize2D"), feature, sample, dict(type="PoseDecode"),
-                dict(type="FormatGCNInput", num_person=1), dict(type="PackActionInputs")]
+        steps = [normalize] + ([] if test_mode else augmentation)
+        return steps + [feature, sample, dict(type="PoseDecode"), dict(type="FormatGCNInput", num_person=1),
+                        dict(type="PackActionInputs")]
 
     return _dataloaders(_pose_dataset(data_root, ann_file), (pipeline(1, False), pipeline(1, True),
                         pipeline(test_clips, True)), batch_size, test_batch_size, workers, repeat)

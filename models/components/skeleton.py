@@ -1,76 +1,67 @@
-"""Skeleton structure of the 36-keypoint layout for the models: flip indices, the GCN graph, bone parents.
+"""Skeleton layouts as the models use them: mmaction2 graphs, flip indices and bone parents of a layout.
 
-MM-Gesture's limb set (competition.data.keypoints.LIMBS_36) leaves the four mouth points (20..23) as a ring of
-their own. Graph convolutions and bones need every joint connected to the centre, so the graph adds one
-edge from the top of the nose (19) to the upper lip (21).
+The layouts themselves are declared once, in competition.data.skeletons (names, edges, centre, left/right
+pairs). A config step names its layout (`layout='imigue36'`) or carries a layout's definition (a dict, for
+a layout that lives only in a dataset's pose file); `layout_of` turns either into a `SkeletonLayout`.
+The `_36` constants below are the iMiGUE 36-keypoint layout, kept for configs that import them.
 """
-from collections import deque
+import re
 
-from competition.data.keypoints import LIMBS_36, MIRROR_PAIRS_36, SUBSET_36, flip_indices
+from competition.data.keypoints import LIMBS_36  # noqa: F401  (re-exported for configs: skeleton.LIMBS_36)
+from competition.data.skeletons import LAYOUTS, SkeletonLayout, load_layout
 
-NUM_JOINTS_36 = len(SUBSET_36)
-CENTER_36 = 0  # the nose
-MOUTH_LINK_36 = (19, 21)
-GRAPH_EDGES_36 = tuple(LIMBS_36) + (MOUTH_LINK_36,)
+IMIGUE36 = LAYOUTS["imigue36"]
+NUM_JOINTS_36 = IMIGUE36.num_joints
+CENTER_36 = IMIGUE36.center
+GRAPH_EDGES_36 = IMIGUE36.edges
+LEFT_KP_36, RIGHT_KP_36 = IMIGUE36.left_kp, IMIGUE36.right_kp
+LEFT_LIMB_36, RIGHT_LIMB_36 = IMIGUE36.limb_pairs
+BONE_PARENTS_36 = IMIGUE36.parents
+GCN_LAYOUT_36 = IMIGUE36.graph()
 
-# Flip pairs for mmaction2's Flip / GeneratePoseTarget.
-LEFT_KP_36, RIGHT_KP_36 = flip_indices(MIRROR_PAIRS_36)
+# mmaction2 graph layouts by name (`graph_cfg=dict(layout='imigue36')`): a long edge list in a config makes
+# mmengine's config dump, run several times per training, take seconds.
+GRAPH_LAYOUTS = {name: layout.graph() for name, layout in LAYOUTS.items()}
 
-
-def _limb_flip_indices(limbs, mirror_pairs):
-    """Pairs of limbs that swap under a horizontal flip, as (left limb indices, right limb indices)."""
-    mirror = {}
-    for a, b in mirror_pairs:
-        mirror[a], mirror[b] = b, a
-    index = {frozenset(limb): i for i, limb in enumerate(limbs)}
-    left, right = [], []
-    for i, (a, b) in enumerate(limbs):
-        j = index.get(frozenset((mirror.get(a, a), mirror.get(b, b))))
-        if j is not None and i < j:
-            left.append(i)
-            right.append(j)
-    return left, right
+# mmengine replaces `{{_base_.NAME}}` by this placeholder string and puts the value back only where the
+# placeholder stands as a whole value of the config, never inside a function's computation.
+_BASE_PLACEHOLDER = re.compile(r"^_[\w.]+_[0-9a-f]{6}$")
 
 
-LEFT_LIMB_36, RIGHT_LIMB_36 = _limb_flip_indices(LIMBS_36, MIRROR_PAIRS_36)
+def refuse_base_placeholder(value, what):
+    """Raise when `value` is mmengine's unresolved placeholder of a `{{_base_.x}}` reference."""
+    if isinstance(value, str) and _BASE_PLACEHOLDER.match(value):
+        raise ValueError(f"{what} got {value!r}, mmengine's placeholder for a `{{{{_base_.…}}}}` reference: such a "
+                         f"reference is resolved only where it stands as a whole value of the config, not inside a "
+                         f"function call. Import the value in the config instead (e.g. `import "
+                         f"models.components.skeleton as skeleton`), or set `skeleton_layout` at the top level")
 
 
-def bone_parents(num_joints, edges, center):
-    """Each joint's parent on a breadth-first tree from `center` (the centre is its own parent)."""
-    neighbours = {v: [] for v in range(num_joints)}
-    for a, b in edges:
-        neighbours[a].append(b)
-        neighbours[b].append(a)
-    parents = {center: center}
-    queue = deque([center])
-    while queue:
-        v = queue.popleft()
-        for w in sorted(neighbours[v]):
-            if w not in parents:
-                parents[w] = v
-                queue.append(w)
-    unreachable = sorted(set(range(num_joints)) - set(parents))
-    if unreachable:
-        raise ValueError(f"joints {unreachable} are not connected to the centre {center}")
-    return [parents[v] for v in range(num_joints)]
+def layout_of(layout) -> SkeletonLayout:
+    """The SkeletonLayout of a name, a definition dict or a layout JSON file."""
+    refuse_base_placeholder(layout, "layout")
+    return load_layout(layout)
 
 
-BONE_PARENTS_36 = bone_parents(NUM_JOINTS_36, GRAPH_EDGES_36, CENTER_36)
-
-# mmaction2's Graph accepts a layout dict: inward edges point from a joint to its parent.
-GCN_LAYOUT_36 = dict(num_node=NUM_JOINTS_36, center=CENTER_36,
-                     inward=[(v, p) for v, p in enumerate(BONE_PARENTS_36) if v != p]
-                     + [tuple(e) for e in GRAPH_EDGES_36
-                        if BONE_PARENTS_36[e[0]] != e[1] and BONE_PARENTS_36[e[1]] != e[0]])
-
-# Graph layouts a config names instead of spelling out (`graph_cfg=dict(layout='imigue36')`): a long edge list
-# in a config makes mmengine's config dump, run several times per training, take seconds.
-GRAPH_LAYOUTS = {"imigue36": GCN_LAYOUT_36}
+def index_list(values, what):
+    """A list of joint or limb indices; refuses a string (a `{{_base_...}}` placeholder or a name turned into
+    its letters) and anything that is not a whole number."""
+    refuse_base_placeholder(values, what)
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{what} must be a list of indices, got {values!r}")
+    out = list(values)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in out):
+        raise ValueError(f"{what} must be a list of whole-number indices, got {out!r}")
+    return out
 
 
 def named_graph_cfg(graph_cfg):
-    """`graph_cfg` with a layout named in GRAPH_LAYOUTS replaced by the layout itself (other layouts as given)."""
+    """`graph_cfg` with our layout (a registered name or a definition dict) replaced by its mmaction2 graph;
+    mmaction2's own layouts ('coco', 'nturgb+d', 'openpose', a num_node/inward/center dict) as given."""
     layout = graph_cfg.get("layout")
+    refuse_base_placeholder(layout, "graph_cfg.layout")
     if isinstance(layout, str) and layout in GRAPH_LAYOUTS:
         return dict(graph_cfg, layout=GRAPH_LAYOUTS[layout])
+    if isinstance(layout, dict) and "joints" in layout:
+        return dict(graph_cfg, layout=load_layout(layout).graph())
     return graph_cfg

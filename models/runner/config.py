@@ -10,11 +10,13 @@ from pathlib import Path
 
 from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for the CLI)
 
+from models.runner.skeleton_data import apply_skeleton_data
+
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 LOADERS = ("train_dataloader", "val_dataloader", "test_dataloader")
 ROOTS = ("data_root", "raw_root")
 # The arguments of a heatmap step that decide what it draws.
-HEATMAP_DRAWING_ARGS = ("sigma", "with_kp", "with_limb", "skeletons", "scaling")
+HEATMAP_DRAWING_ARGS = ("sigma", "with_kp", "with_limb", "skeletons", "scaling", "layout")
 
 
 def config_path(name_or_path):
@@ -49,6 +51,8 @@ def leaf_dataset(loader_cfg):
 
 
 def load_config(path, cfg_options=None, data_root=None, raw_root=None):
+    """Read a config, merge `cfg_options`, set the data and raw roots in every dataset and, for a pose config with
+    `skeleton_layout`, fit it to its pose file (models.runner.skeleton_data)."""
     cfg = Config.fromfile(str(config_path(path)))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -61,6 +65,7 @@ def load_config(path, cfg_options=None, data_root=None, raw_root=None):
                 for dataset in datasets_of(cfg.get(loader)):
                     if key in dataset:
                         dataset[key] = cfg[key]
+    apply_skeleton_data(cfg, [d for loader in LOADERS for d in datasets_of(cfg.get(loader))])
     return cfg
 
 

@@ -25,6 +25,7 @@ from mmengine.runner import Runner
 
 from models.openmmlab import checkpoint_loading
 from models.runner.checkpoints import named_load_errors
+from models.runner.cpu import apply_cpu_defaults
 
 BUFFER_KEYS = ("log_history", "count_history", "max_length")
 # mmengine's deprecation notices about mmaction2's own use of its file client: nothing a user can act on; they
@@ -129,8 +130,10 @@ def experiment_name(cfg):
 def build_runner(cfg, verbose=False):
     """The Runner of a toolkit run (train, predict, features) from its Config.
 
-    Sets, on `cfg`, a unique experiment name and the console's log level (INFO with `verbose`, else WARNING).
+    Sets, on `cfg`, a unique experiment name and the console's log level (INFO with `verbose`, else WARNING);
+    on a machine without a GPU, fits threads and loader workers to its cores (models.runner.cpu).
     """
     cfg.experiment_name = experiment_name(cfg)
     cfg.log_level = "INFO" if verbose else "WARNING"
+    apply_cpu_defaults(cfg)
     return MigaRunner.from_cfg(cfg)

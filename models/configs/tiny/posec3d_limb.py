@@ -1,12 +1,10 @@
 # Tiny PoseConv3D limb: ../posec3d_limb.py with models.components.pipelines.TINY_POSE sizes (8 frames, 32 px)
 # and a trunk of base width 4 with one block per stage. Trains on a CPU in seconds (tests, `make demo`).
 _base_ = ['../posec3d_limb.py', '../_base_/tiny_pose.py']
-import models.components.skeleton as skeleton
 from models.components.pipelines import TINY_POSE, pose_heatmap_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = pose_heatmap_dataloaders(
-    {{_base_.data_root}}, {{_base_.limb_heatmap}}, {{_base_.limb_heatmap_test}}, **TINY_POSE,
-    left_kp=skeleton.LEFT_KP_36, right_kp=skeleton.RIGHT_KP_36)
+    {{_base_.data_root}}, {{_base_.limb_heatmap}}, {{_base_.limb_heatmap_test}}, **TINY_POSE)
 model = {{_base_.tiny_posec3d_model}}
 train_cfg = {{_base_.tiny_train_cfg}}
 default_hooks = {{_base_.tiny_hooks}}

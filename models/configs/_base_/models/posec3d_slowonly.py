@@ -1,5 +1,5 @@
-# PoseConv3D: SlowOnly ResNet3D-50 trunk of three stages (4/6/3 blocks, base 32 channels) on 36 heatmaps,
-# as in MM-Gesture. Input channels: 36 keypoints (joint stream) or 36 limbs (limb stream).
+# PoseConv3D: SlowOnly ResNet3D-50 trunk of three stages (4/6/3 blocks, base 32 channels) on heatmaps, as in PYSKL
+# and MM-Gesture. Input channels (joints or limbs of the layout) and classes are set from the data at load time.
 model = dict(
     type='Recognizer3D',
     backbone=dict(
