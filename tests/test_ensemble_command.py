@@ -164,6 +164,12 @@ def test_track3_two_class_files_and_what_one_test_video_is_worth(tmp_path, capsy
     assert spec["num_classes"] == 2 and spec["test_rows"] == 104
     assert spec["test_row_points"] == pytest.approx(100 / 104)
     assert spec["grouping"]["leave_one_out"] is True and spec["folds"] == 40
+    from competition.cli.demo import learning_line  # the demo's summary reads this spec as written
+
+    majority = max(np.mean(labels), 1 - np.mean(labels))
+    line = learning_line(out, "videos")
+    assert line.startswith(f"greedy ensemble top-1 {spec['scores']['cv']['top1']:.3f} [")
+    assert "on 40 videos" in line and f"always the commonest class top-1 {majority:.3f}" in line
     # a Track 1 run on Track 3 files says what is wrong
     assert main(["ensemble", "--track", "1", *map(str, dirs), "--out", str(out), "--method", "mean"]) == 2
     assert "Track 3 file, expected Track 1" in capsys.readouterr().err
