@@ -7,6 +7,7 @@ the model tests; `miga synth` + `miga prepare` make the realistic (long-tailed) 
 import csv
 
 import numpy as np
+import pytest
 
 from competition.core.atomic import write_text
 from competition.core.constants import TRACK1_CLASSES
@@ -70,3 +71,15 @@ def make_prepared(root, clips_per_class=(2, 1, 1), num_classes=TRACK1_CLASSES, f
         writer.writeheader()
         writer.writerows(rows)
     return root
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Torch on one thread for a module's tiny trainings (the cores are shared), restored afterwards; a test
+    module takes it by importing it."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

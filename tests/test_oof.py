@@ -15,21 +15,11 @@ from competition.core.probabilities import load_probabilities
 from competition.data.fold_files import ensure_fold_file, read_fold_file
 
 sys.path.insert(0, str(Path(__file__).parent))
-from model_fixtures import make_prepared  # noqa: E402
+from model_fixtures import make_prepared, one_torch_thread  # noqa: E402, F401
 
 pytestmark = pytest.mark.slow
 EPOCHS = ["--cfg-options", "train_cfg.max_epochs=1"]
 CONFIGS = ("tiny/stgcnpp_joint", "tiny/posec3d_joint")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
