@@ -32,6 +32,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/ensemble_search.py
 	$(BIN)/python benchmarks/prepare_clips.py
 	$(BIN)/python benchmarks/masked_pretraining.py --parts corpus flops loader
+	$(BIN)/python benchmarks/oof_cost.py --folds 5
 
 clean:
 	rm -rf $(DEMO_DIR) .pytest_cache

@@ -1,5 +1,8 @@
 """Fit ensembles of several models' validation probabilities, score each method by grouped cross-validation, keep one.
 
+The rows: every labelled clip out of fold (each input's `oof.npz`, `miga train --folds`) when every input has
+them, the folds of their fold file reused by the cross-validation; else the validation split (`val.npz`).
+
 `plan_fit` reads the inputs and decides everything the run depends on: the groups and folds
 (ensembles.grouping), the training prior for the long-tail correction (ensembles.prior), the per-model
 temperatures. `run_fit` scores every method on the same folds, puts cluster-bootstrap intervals and paired
@@ -11,13 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
+from competition.core.constants import OOF
 from competition.core.errors import DataError
 from competition.core.probabilities import load_probabilities
 from competition.core.provenance import sha256_file
 from competition.core.studies.storage import redact_password
 from ensembles.bootstrap import ClusterBootstrap, Scoreboard
 from ensembles.cv import Correction, cross_validate
-from ensembles.grouping import LEAVE_ONE_OUT, Folds, make_folds, resolve_grouping
+from ensembles.grouping import LEAVE_ONE_OUT, Folds, given_folds, make_folds, resolve_grouping
 from ensembles.inputs import load_model_set, prediction_file
 from ensembles.methods import build_method
 from ensembles.prior import TAUS, find_prior
@@ -31,6 +35,8 @@ REFERENCE = "mean"
 # on 2 cores (docs/benchmarks.md).
 DEFAULT_TRIALS = 200
 DEFAULT_FOLDS = 5
+# Which rows the ensemble is fitted on: `auto` = out of fold when every input has oof.npz, else val.
+ROWS = ("auto", "oof", "val")
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class EnsembleOptions:
     """Every choice of `miga ensemble` besides the inputs (see its --help)."""
     method: str = "auto"
     objective: str = "accuracy"
+    rows: str = "auto"           # "auto", "oof" (every input's oof.npz) or "val" (val.npz): see ROWS
     folds: object = None         # K, "loo" (one fold per group), or None: DEFAULT_FOLDS, fewer with fewer groups
     group_by: str | None = None  # "video", "subject", "none" or a CSV file; None: subject with --data, else video
     data: Path | None = None     # the prepared dataset: groups and the training prior from its tables
@@ -81,19 +88,45 @@ class EnsembleFit:
         return self.plan.model_set
 
 
-def load_labelled_model_set(pred_dirs, track):
-    """The models' validation files joined by id; every row must carry a label. Classes are read from the files."""
-    model_set = load_model_set(pred_dirs, split="val", track=track)
+def rows_split(pred_dirs, rows="auto"):
+    """The split the ensemble is fitted on: `oof` when every input has oof.npz (or asked), else `val`; and a
+    note when only some inputs have out-of-fold files."""
+    if rows not in ROWS:
+        raise DataError("--rows", f"must be one of {ROWS}, got {rows!r}")
+    with_oof = [d for d in pred_dirs if Path(d).exists() and prediction_file(d, OOF).is_file()]
+    if rows == "val":
+        return "val", None
+    if len(with_oof) == len(pred_dirs):
+        return OOF, None
+    if rows == OOF:
+        lacking = [str(d) for d in pred_dirs if d not in with_oof]
+        raise DataError("--rows oof", f"{len(lacking)} input(s) have no oof.npz: {', '.join(lacking)}; train them "
+                                      "with `miga train CONFIG --folds K --out DIR` on the same fold file")
+    note = None
+    if with_oof:
+        note = (f"{len(with_oof)} of {len(pred_dirs)} inputs have out-of-fold files (oof.npz), not all: fitted on "
+                "the validation rows (val.npz)")
+    return "val", note
+
+
+def load_labelled_model_set(pred_dirs, track, split="val"):
+    """The models' `split` files (val or oof) joined by id; every row must carry a label. Classes are read from
+    the files."""
+    model_set = load_model_set(pred_dirs, split=split, track=track)
     unknown = np.flatnonzero(model_set.labels < 0)
     if len(unknown):
-        raise DataError(model_set.paths[0], f"{len(unknown)} validation row(s) have no label (-1), first id "
+        raise DataError(model_set.paths[0], f"{len(unknown)} {split} row(s) have no label (-1), first id "
                                             f"{str(model_set.ids[unknown[0]])!r}; ensembles are fitted on labelled "
                                             "rows only")
     return model_set
 
 
 def plan_fit(pred_dirs, *, track, options=EnsembleOptions(), model_set=None) -> FitPlan:
-    model_set = model_set or load_labelled_model_set(pred_dirs, track)
+    notes = []
+    if model_set is None:
+        split, note = rows_split(pred_dirs, options.rows)
+        notes += [note] if note else []
+        model_set = load_labelled_model_set(pred_dirs, track, split)
     if options.trials < 1:
         raise DataError("--trials", f"must be at least 1, got {options.trials}")
     if not 0 < options.level < 1:
@@ -106,14 +139,19 @@ def plan_fit(pred_dirs, *, track, options=EnsembleOptions(), model_set=None) -> 
         raise DataError("--taus", f"must be one or more values ≥ 0, got {options.taus}")
     grouping = resolve_grouping(model_set.ids, track=track, group_by=options.group_by, data=options.data,
                                 path=model_set.paths[0])
-    notes = []
     folds = options.folds
-    if folds is None:
+    if folds is None and model_set.fold is not None:
+        folds = given_folds(model_set.fold, grouping, model_set.fold_file)
+    elif folds is None:
         folds = DEFAULT_FOLDS if grouping.count > DEFAULT_FOLDS else LEAVE_ONE_OUT
         if folds == LEAVE_ONE_OUT and grouping.count < DEFAULT_FOLDS:
             notes.append(f"only {grouping.count} {grouping.unit}: one fold per {grouping.unit[:-1]} instead of "
                          f"{DEFAULT_FOLDS} folds")
-    folds = make_folds(model_set.labels, grouping, folds, options.seed)
+    elif model_set.fold is not None:
+        notes.append(f"--folds {folds}: the cross-validation makes its own folds instead of reusing the fold file "
+                     "of the out-of-fold inputs")
+    if not isinstance(folds, Folds):
+        folds = make_folds(model_set.labels, grouping, folds, options.seed)
     prior = None
     if options.prior_correction != "off":
         prior = find_prior(track, model_set.num_classes, data=options.data, sources=pred_dirs)

@@ -100,6 +100,7 @@ class Folds:
     fold_of: np.ndarray
     grouping: Grouping
     leave_one_out: bool = False
+    origin: str | None = None  # folds given with the rows (out-of-fold files' fold file), not made here
 
     @property
     def count(self) -> int:
@@ -112,13 +113,16 @@ class Folds:
             return (f"{self.count} folds of random rows, not grouped: rows of one video fall on both sides of a "
                     "fold, so these estimates are optimistic")
         single = g.unit[:-1]
+        if self.origin:
+            return f"the {self.count} folds of {self.origin}: {g.count} {g.unit} from {g.source}"
         split = f"leave-one-{single}-out ({self.count} folds)" if self.leave_one_out else \
             f"{self.count} folds grouped by {single}"
         return f"{split}: {g.count} {g.unit} from {g.source}"
 
     def to_dict(self) -> dict:
         return {"by": self.grouping.by, "source": self.grouping.source, "groups": self.grouping.count,
-                "folds": self.count, "leave_one_out": self.leave_one_out, "description": self.describe()}
+                "folds": self.count, "leave_one_out": self.leave_one_out, "origin": self.origin,
+                "description": self.describe()}
 
 
 def make_folds(labels, grouping: Grouping, folds, seed=0) -> Folds:
@@ -131,3 +135,16 @@ def make_folds(labels, grouping: Grouping, folds, seed=0) -> Folds:
     except ValueError as error:
         raise DataError("--folds", f"{error} ({grouping.count} {grouping.unit} from {grouping.source})") from None
     return Folds(fold_of, grouping, leave_one_out=groups is not None and int(folds) == grouping.count)
+
+
+def given_folds(fold_of, grouping: Grouping, origin) -> Folds:
+    """Folds that came with the rows (out-of-fold files); a group they split is an error, as in `make_folds`."""
+    fold_of = np.asarray(fold_of, dtype=np.int64)
+    for group in np.unique(grouping.groups):
+        if len(np.unique(fold_of[grouping.groups == group])) > 1:
+            raise DataError(origin, f"puts rows of {grouping.by} {group!r} in several folds, so it cannot serve as "
+                                    f"grouped folds by {grouping.by}; group by what the fold file keeps whole "
+                                    "(--group-by video)")
+    if len(np.unique(fold_of)) < 2:
+        raise DataError(origin, "holds one fold only")
+    return Folds(fold_of, grouping, origin=str(origin))

@@ -1,5 +1,9 @@
-"""The ensemble's inputs: several models' probability files on one split, joined by id into one array."""
-from dataclasses import dataclass
+"""The ensemble's inputs: several models' probability files on one split, joined by id into one array.
+
+Out-of-fold files (`oof.npz`, `miga train --folds`) carry each row's fold; joined, the models must agree on
+it (the same fold file), so that the ensemble's cross-validation can reuse those folds.
+"""
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +22,20 @@ class ModelSet:
     labels: np.ndarray
     models: tuple
     paths: tuple
+    fold: np.ndarray | None = None  # out-of-fold inputs: the fold of each row, shared by every model
+    fold_file: str | None = None    # ... and the fold file it came from
+    split: str = "val"              # the files' split: "val", or "oof" (every labelled clip out of fold)
 
     @property
     def num_classes(self) -> int:
         return int(self.probs.shape[2])
+
+    def describe_rows(self) -> str:
+        """Which rows these are, for tables and specs."""
+        if self.fold is not None:
+            return (f"{len(self.ids)} labelled rows out of fold (oof.npz: each predicted by the fold model that did "
+                    f"not see its video; fold file {self.fold_file})")
+        return f"{len(self.ids)} {self.split} rows ({self.split}.npz)"
 
 
 def prediction_file(source, split) -> Path:
@@ -40,7 +54,7 @@ def load_model_set(sources, *, split, track=None, num_classes=None) -> ModelSet:
         raise DataError("PRED_DIR", "no prediction folders given")
     files = [load_probabilities(prediction_file(source, split), track=track, num_classes=num_classes, split=split)
              for source in sources]
-    return join_by_id(files)
+    return replace(join_by_id(files), split=split)
 
 
 def join_by_id(files: list[Probabilities]) -> ModelSet:
@@ -83,8 +97,33 @@ def join_by_id(files: list[Probabilities]) -> ModelSet:
             raise DataError(f.path, f"label of id {str(first.ids[row])!r} is {theirs[row]} but {first.path} says "
                                     f"{labels[row]} ({len(clash)} disagreement(s))")
         labels = np.where(labels >= 0, labels, theirs)
+    fold, fold_file = _shared_folds(files, position)
     return ModelSet(ids=first.ids, probs=stacked, labels=labels, models=tuple(names),
-                    paths=tuple(Path(f.path) for f in files))
+                    paths=tuple(Path(f.path) for f in files), fold=fold, fold_file=fold_file)
+
+
+def _shared_folds(files, position):
+    """The fold of each row when every file is out-of-fold, checked to be the same fold file's in every file."""
+    if not any(f.out_of_fold for f in files):
+        return None, None
+    first = files[0]
+    fold = None
+    for f in files:
+        if not f.out_of_fold:
+            raise DataError(f.path, f"is not an out-of-fold file but {first.path} is; join oof.npz files only "
+                                    "with each other")
+        if f.meta.get("fold_file_sha256") != first.meta.get("fold_file_sha256"):
+            raise DataError(f.path, f"was trained on another fold file ({f.meta.get('fold_file')}) than {first.path} "
+                                    f"({first.meta.get('fold_file')}): models judged on different folds cannot be "
+                                    "stacked honestly; train every model on one fold file")
+        theirs = np.empty(len(position), dtype=np.int64)
+        theirs[[position[i] for i in f.ids.tolist()]] = f.fold
+        if fold is not None and (theirs != fold).any():
+            row = int(np.flatnonzero(theirs != fold)[0])
+            raise DataError(f.path, f"puts id {str(first.ids[row])!r} in fold {theirs[row]}, {first.path} in fold "
+                                    f"{fold[row]}")
+        fold = theirs
+    return fold, first.meta.get("fold_file")
 
 
 def _shown(ids):

@@ -38,17 +38,32 @@ def build_spec(*, track, chosen, results, model_set, digests, sources, seed, fol
         "scores": {**chosen.scores_dict(), "per_class": chosen.per_class()},
         "methods": [{"method": r.name, "complexity": r.complexity, "seconds": round(r.seconds, 3), **r.scores_dict()}
                     for r in results],
-        "inputs": [{"model": model, "source": str(source), "val": str(path), "val_sha256": digest}
+        "rows": {"split": model_set.split, "count": int(len(model_set.ids)), "fold_file": model_set.fold_file,
+                 "description": model_set.describe_rows()},
+        "inputs": [_input_entry(model, source, path, digest, model_set.split)
                    for model, source, path, digest in zip(models, sources, model_set.paths, digests)],
-        "val_rows": int(len(model_set.ids)),
         "optuna": optuna,
         "code_revision": code_revision(),
         "created": utc_now(),
     }
+    if model_set.split == "val":
+        spec["val_rows"] = int(len(model_set.ids))
     if test_rows:
         spec["test_rows"] = int(test_rows)
         spec["test_row_points"] = 100.0 / test_rows
     return spec
+
+
+def _input_entry(model, source, path, digest, split):
+    entry = {"model": model, "source": str(source), "rows_file": str(path), "rows_sha256": digest}
+    if split == "val":  # the keys of specs before out-of-fold rows
+        entry.update(val=str(path), val_sha256=digest)
+    return entry
+
+
+def fitted_rows(spec) -> str:
+    """The split a spec was fitted on: `oof` or `val` (specs before out-of-fold rows: val)."""
+    return (spec.get("rows") or {}).get("split", "val")
 
 
 def write_spec(path, spec):

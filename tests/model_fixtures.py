@@ -7,6 +7,7 @@ the model tests; `miga synth` + `miga prepare` make the realistic (long-tailed) 
 import csv
 
 import numpy as np
+import pytest
 
 from competition.core.atomic import write_text
 from competition.core.constants import TRACK1_CLASSES
@@ -37,17 +38,21 @@ def _clip(rng, label, frames):
     return keypoint, score, images
 
 
-def make_prepared(root, clips_per_class=(2, 1, 1), num_classes=TRACK1_CLASSES, frames=16, seed=0, videos=True):
+def make_prepared(root, clips_per_class=(2, 1, 1), num_classes=TRACK1_CLASSES, frames=16, seed=0, videos=True,
+                  videos_per_split=(1, 1, 1)):
     """Write clips.csv, pose/imigue36.npz and (with `videos`) rgb/clips + rgb/{split}.txt under `root`.
 
     Labels 0..num_classes-1 (fewer than the 32 of the models' heads makes a quick learnability check).
+    `videos_per_split`: the clips of a split are dealt round-robin to this many videos (grouped folds need
+    several).
     """
     rng = np.random.default_rng(seed)
     clips, rows = [], []
-    for split, per_class in zip(("train", "val", "test"), clips_per_class):
+    for split, per_class, split_videos in zip(("train", "val", "test"), clips_per_class, videos_per_split):
+        base = {"train": 1, "val": 2, "test": 3}[split]
         for label in range(num_classes):
             for _ in range(per_class):
-                video_id = {"train": "0001", "val": "0002", "test": "0003"}[split]
+                video_id = f"{base:04d}" if split_videos == 1 else f"{base}{len(rows) % split_videos:03d}"
                 clip_id = f"{video_id}_{len(rows)}"
                 keypoint, score, images = _clip(rng, label, frames)
                 known = -1 if split == "test" else label
@@ -66,3 +71,15 @@ def make_prepared(root, clips_per_class=(2, 1, 1), num_classes=TRACK1_CLASSES, f
         writer.writeheader()
         writer.writerows(rows)
     return root
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Torch on one thread for a module's tiny trainings (the cores are shared), restored afterwards; a test
+    module takes it by importing it."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

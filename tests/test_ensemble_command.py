@@ -59,7 +59,7 @@ def test_auto_ranks_every_method_and_writes_a_complete_spec(tmp_path, studies, p
     spec = json.loads(out.read_text())
     assert spec["format"] == "miga-ensemble/2" and spec["track"] == 1 and spec["seed"] == 4 and spec["folds"] == 3
     assert spec["grouping"] == {"by": "video", "source": "the clip ids <video>_<k>", "groups": 6, "folds": 3,
-                                "leave_one_out": False,
+                                "leave_one_out": False, "origin": None,
                                 "description": "3 folds grouped by video: 6 videos from the clip ids <video>_<k>"}
     assert spec["bootstrap"] == {"resamples": 2000, "level": 0.95, "unit": "videos", "groups": 6, "reference": "mean"}
     assert spec["choice"].startswith(("auto kept `", "auto chose `")) and spec["choice"].endswith(".")
@@ -73,7 +73,8 @@ def test_auto_ranks_every_method_and_writes_a_complete_spec(tmp_path, studies, p
     assert 0 <= spec["scores"]["in_sample"]["top1"] <= 1
     assert [i["model"] for i in spec["inputs"]] == ["pose_joint", "rgb_swin", "noise"]
     for entry, folder in zip(spec["inputs"], predictions):
-        assert entry["val_sha256"] == sha256_file(folder / "val.npz")
+        assert entry["val_sha256"] == entry["rows_sha256"] == sha256_file(folder / "val.npz")
+    assert spec["rows"]["split"] == "val" and spec["rows"]["count"] == spec["val_rows"]
     assert spec["optuna"]["study"] == "demo" and spec["optuna"]["trials"] == 6
     assert spec["correction"]["prior"] is None  # no train.npz, no --data: nothing to correct with
     if spec["combiner"]["kind"] == "weighted_average":

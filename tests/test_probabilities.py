@@ -130,7 +130,7 @@ EXPECTED_MESSAGE = {
     "label too big": "-1 \\(unknown\\) or 0..3.*'0054_3' has 4", "label below -1": "'0054_1' has -2",
     "meta not json": "not valid JSON", "meta not object": "JSON object, got list",
     "meta missing key": "lacks key.*split", "meta bad track": "one of \\(1, 3\\), got 2",
-    "meta bad split": "one of \\('train', 'val', 'test'\\), got 'validation'",
+    "meta bad split": "one of \\('train', 'val', 'test', 'oof'\\), got 'validation'",
 }
 
 
@@ -186,3 +186,23 @@ def test_load_checks_what_the_caller_expects(tmp_path, arrays):
     with pytest.raises(ProbabilityFileError, match="'val' split, expected 'test'"):
         load_probabilities(path, split="test")
     assert load_probabilities(path, num_classes=4, track=1, split="val").num_classes == 4
+
+
+def test_out_of_fold_files_carry_the_fold_of_every_labelled_row(tmp_path, arrays):
+    ids, probs, labels = arrays
+    fold = np.array([0, 0, 1, 1, 2, 2])
+    path = save_probabilities(tmp_path / "oof.npz", ids, probs, labels, model="m", track=1, split="oof", fold=fold)
+    loaded = load_probabilities(path, split="oof")
+    assert loaded.out_of_fold and loaded.fold.tolist() == fold.tolist() and loaded.fold.dtype == np.int64
+    assert not load_probabilities(save_probabilities(tmp_path / "val.npz", ids, probs, labels, model="m", track=1,
+                                                     split="val")).out_of_fold
+    with pytest.raises(ProbabilityFileError, match="must hold `fold`"):
+        save_probabilities(tmp_path / "x.npz", ids, probs, labels, model="m", track=1, split="oof")
+    with pytest.raises(ProbabilityFileError, match="only out-of-fold files"):
+        save_probabilities(tmp_path / "x.npz", ids, probs, labels, model="m", track=1, split="val", fold=fold)
+    with pytest.raises(ProbabilityFileError, match="every row of an out-of-fold file has a label"):
+        save_probabilities(tmp_path / "x.npz", ids, probs, np.where(fold == 2, -1, labels), model="m", track=1,
+                           split="oof", fold=fold)
+    with pytest.raises(ProbabilityFileError, match="`fold` must have shape"):
+        save_probabilities(tmp_path / "x.npz", ids, probs, labels, model="m", track=1, split="oof", fold=fold[:3])
+    assert not (tmp_path / "x.npz").exists()

@@ -98,15 +98,38 @@ def test_a_dataset_prepared_without_rgb_has_no_fps_and_still_works(tmp_path):
                  "--out", str(tmp_path / "sd")]) == 0
 
 
-def test_gesture_profile_uses_labels_for_train_clips_without_probabilities(tmp_path, capsys):
-    info = make_track3_dataset(tmp_path / "data", shift=0.8, seed=3, train_clip_probs=False)
+def test_gesture_profile_reads_out_of_fold_clip_probabilities(dataset, tmp_path, capsys):
+    folder = dataset["clip_predictions"]
+    assert sorted(p.name for p in folder.glob("*.npz")) == ["oof.npz", "test.npz"]
+    assert main(["train-video", "gesture-profile", "--data", str(dataset["root"]), "--folds", "4",
+                 "--clip-predictions", str(folder), "--out", str(tmp_path / "gp")]) == 0
+    assert "in-sample" not in capsys.readouterr().err
+
+
+def test_gesture_profile_refuses_in_sample_train_predictions_unless_allowed(tmp_path, capsys):
+    info = make_track3_dataset(tmp_path / "data", shift=0.8, seed=3, clip_files="splits")
     args = ["train-video", "gesture-profile", "--data", str(info["root"]), "--folds", "4",
             "--clip-predictions", str(info["clip_predictions"]), "--out", str(tmp_path / "gp")]
-    assert main(args) == 0
-    assert "use their label" in capsys.readouterr().err
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "in-sample probabilities" in err and "--folds K" in err
+    assert "--allow-in-sample" in err and not (tmp_path / "gp").exists()
+    assert main(args + ["--allow-in-sample"]) == 0
+    assert "warning: gesture-profile:" in capsys.readouterr().err
+    assert (tmp_path / "gp" / "val.npz").is_file()
+
+
+def test_gesture_profile_fills_train_clips_with_labels_only_when_allowed(tmp_path, capsys):
+    info = make_track3_dataset(tmp_path / "data", shift=0.8, seed=3, clip_files="splits", train_clip_probs=False)
+    args = ["train-video", "gesture-profile", "--data", str(info["root"]), "--folds", "4",
+            "--clip-predictions", str(info["clip_predictions"]), "--out", str(tmp_path / "gp")]
+    assert main(args) == 2
+    assert "no clip probabilities for" in capsys.readouterr().err
+    assert main(args + ["--allow-in-sample"]) == 0
+    assert "their one-hot labels" in capsys.readouterr().err
     val = load_probabilities(tmp_path / "gp" / "val.npz")
     assert roc_auc_score(val.labels, val.probs[:, 1]) > 0.6
-    assert main(args + ["--clip-fill", "none"]) == 2
+    assert main(args + ["--allow-in-sample", "--clip-fill", "none"]) == 2
     assert "no clip probabilities for" in capsys.readouterr().err
 
 

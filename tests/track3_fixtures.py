@@ -39,8 +39,13 @@ def _write_csv(path, header, rows):
 
 
 def make_track3_dataset(root, subjects=24, videos_per_subject=3, shift=1.2, seed=0, train_clip_probs=True,
-                        subject_column=True):
-    """Write the dataset under `root`; returns a dict of the paths and the per-video labels."""
+                        subject_column=True, clip_files="oof"):
+    """Write the dataset under `root`; returns a dict of the paths and the per-video labels.
+
+    `clip_files`: the Track 1 clip probabilities as out-of-fold training writes them (`oof`: oof.npz over the
+    labelled clips, 3 folds by subject, and test.npz) or as `miga predict` does (`splits`: train.npz, unless
+    not `train_clip_probs`, val.npz and test.npz).
+    """
     root = Path(root)
     rng = np.random.default_rng(seed)
     (root / "skeleton").mkdir(parents=True, exist_ok=True)
@@ -101,10 +106,16 @@ def make_track3_dataset(root, subjects=24, videos_per_subject=3, shift=1.2, seed
                clips)
     predictions = root / "predictions" / "track1"
     for split, (ids, p, labels) in probs.items():
-        if split == "train" and not train_clip_probs:
+        if split == "train" and not train_clip_probs or clip_files == "oof" and split != "test":
             continue
         save_probabilities(predictions / f"{split}.npz", ids, np.asarray(p, np.float32), np.asarray(labels),
                            model="track1", track=1, split=split)
+    if clip_files == "oof":
+        ids, p, labels = (list(probs["train"][i]) + list(probs["val"][i]) for i in range(3))
+        subject_of = {row[0]: int(row[8][1:]) for row in videos}
+        fold = np.array([subject_of[clip.rsplit("_", 1)[0]] % 3 for clip in ids], dtype=np.int64)
+        save_probabilities(predictions / "oof.npz", ids, np.asarray(p, np.float32), np.asarray(labels),
+                           model="track1", track=1, split="oof", fold=fold)
     save_chunk_embeddings(root / "context.npz", context, {"stream": "context"})
     save_chunk_embeddings(root / "face.npz", face, {"stream": "face"})
     return {"root": root, "clip_predictions": predictions, "context": root / "context.npz",

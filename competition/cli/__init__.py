@@ -19,6 +19,7 @@ COMMANDS = {
     "corpus": "index the unlabeled corpus (long-video windows and cut clips) of masked video pretraining",
     "pretrain": "masked video pretraining (VideoMAE) of a ViT encoder on the unlabeled corpus",
     "train": "train an mmaction2 config (models/configs) through mmengine's Runner",
+    "collect-folds": "write a model's out-of-fold oof.npz and fold-mean test.npz once all its folds are trained",
     "merge-weights": "merge trained RGB-only and pose-only weights into an RGBPoseConv3D model's initialisation",
     "predict": "predict a split with a trained model; write its probability file",
     "import-mmaction": "convert an mmaction2 --dump pickle into probability files",

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from competition.cli.options import add_track
 from competition.core.atomic import check_folder
-from ensembles.fit import DEFAULT_FOLDS, DEFAULT_TRIALS, METHOD_ORDER, EnsembleOptions, plan_fit, run_fit
+from ensembles.fit import DEFAULT_FOLDS, DEFAULT_TRIALS, METHOD_ORDER, ROWS, EnsembleOptions, plan_fit, run_fit
 from ensembles.grouping import LEAVE_ONE_OUT
 from ensembles.prior import TAUS
 from ensembles.ranking import table
@@ -13,15 +13,16 @@ from ensembles.scoring import OBJECTIVES
 
 def add_arguments(parser):
     parser.description = (
-        "Read the validation probability files (predictions/<model>/val.npz) of several models, join them by id, "
-        "fit ensembles, and write the chosen one as a JSON spec. Every method is scored on out-of-fold "
+        "Read the validation probability files (predictions/<model>/val.npz) of several models, or their "
+        "out-of-fold files (oof.npz of `miga train --folds`: every labelled clip) when every model has one, join "
+        "them by id, fit ensembles, and write the chosen one as a JSON spec. Every method is scored on out-of-fold "
         "predictions of K folds that keep each video (or subject) whole, with cluster-bootstrap intervals over "
         "the videos and the paired difference from `mean`; --method auto keeps the simplest method unless a more "
         "complex one is better with its interval excluding zero, refit on all rows. The number of classes is "
         "read from the files.")
     add_track(parser)
     parser.add_argument("pred_dirs", nargs="+", metavar="PRED_DIR",
-                        help="prediction folders predictions/<model>/ (their val.npz is read)")
+                        help="prediction folders predictions/<model>/ (their oof.npz or val.npz is read, see --rows)")
     parser.add_argument("--out", required=True, help="spec file to write, e.g. ensembles/NAME.json")
     parser.add_argument("--method", default="auto", choices=("auto",) + METHOD_ORDER)
     parser.add_argument("--objective", default="accuracy", choices=OBJECTIVES,
@@ -29,10 +30,14 @@ def add_arguments(parser):
                              "log_loss or macro_f1; the table shows all three whatever the objective")
     parser.add_argument("--seed", type=int, default=0, help="folds, bootstrap and Optuna samplers; a seeded "
                                                             "1-worker run is reproducible")
+    parser.add_argument("--rows", default="auto", choices=ROWS,
+                        help="the rows to fit on: oof (every input's oof.npz, all trained on one fold file; the "
+                             "cross-validation reuses its folds), val (val.npz), auto: oof when every input has it")
     folds = parser.add_argument_group("folds and groups")
     folds.add_argument("--folds", type=_folds, default=None, metavar="K|loo",
-                       help=f"K grouped folds, or loo: leave one group (video, subject) out; unset: {DEFAULT_FOLDS}, "
-                            "or one fold per group when there are fewer groups")
+                       help=f"K grouped folds, or loo: leave one group (video, subject) out; unset: the fold file's "
+                            f"folds for out-of-fold rows, else {DEFAULT_FOLDS}, or one fold per group when there are "
+                            "fewer groups")
     folds.add_argument("--group-by", default=None, metavar="video|subject|none|FILE.csv",
                        help="what a fold keeps whole: video (a clip id <video>_<k>; Track 3 rows are videos), "
                             "subject (needs --data), a CSV with columns id,group, or none (random rows: optimistic); "
@@ -95,14 +100,17 @@ def _print_result(result):
 def run(args):
     check_folder(Path(args.out).parent, f"the folder {Path(args.out).name} is written into")
     options = EnsembleOptions(
-        method=args.method, objective=args.objective, folds=args.folds, group_by=args.group_by, data=args.data,
+        method=args.method, objective=args.objective, rows=args.rows, folds=args.folds, group_by=args.group_by,
+        data=args.data,
         prior_correction=args.prior_correction, taus=args.taus, calibrate=args.calibrate, resamples=args.bootstrap,
         level=args.level, seed=args.seed, trials=args.trials, power=args.power, storage=args.storage,
         study=args.study, workers=args.workers, work_dir=args.work_dir, progress=not args.quiet)
     plan = plan_fit(args.pred_dirs, track=args.track, options=options)
     model_set = plan.model_set
-    print(f"{len(model_set.models)} models × {len(model_set.ids)} validation rows × {model_set.num_classes} classes: "
+    kind = "out-of-fold" if model_set.fold is not None else "validation"
+    print(f"{len(model_set.models)} models × {len(model_set.ids)} {kind} rows × {model_set.num_classes} classes: "
           f"{', '.join(model_set.models)}")
+    print(f"rows: {model_set.describe_rows()}")
     print(f"folds: {plan.folds.describe()}")
     prior = plan.correction.prior
     if prior is not None:
@@ -112,7 +120,7 @@ def run(args):
         print(f"note: {note}")
     fit = run_fit(plan, out=args.out, options=options, on_result=_print_result)
     grouping = plan.folds.grouping
-    print(f"\nout-of-fold scores of {plan.folds.describe()}")
+    print(f"\nout-of-fold scores of {plan.folds.describe()}; fitted on {model_set.describe_rows()}")
     print(f"[intervals]: {100 * args.level:g}% cluster bootstrap over the {grouping.count} {grouping.unit} "
           f"({args.bootstrap} resamples); Δ: paired difference from mean")
     print(table(fit.results, fit.chosen, args.objective))

@@ -9,6 +9,7 @@ from competition.cli.options import add_track
 from competition.core.atomic import check_folder
 from competition.report import describe_inputs, track_sections, write_report
 from ensembles.analysis import load_labelled_predictions
+from ensembles.spec import fitted_rows, read_spec
 
 
 def add_arguments(parser):
@@ -24,16 +25,19 @@ def add_arguments(parser):
     parser.add_argument("--ensemble", metavar="SPEC.json", help="ensemble spec written by `miga ensemble`")
     parser.add_argument("--data", metavar="PREPARED", help="prepared dataset: Track 1 class frequencies from its "
                                                            "training clips, Track 3 subjects from videos.csv")
-    parser.add_argument("--split", default="val", choices=("val", "train"), help="labelled split to analyse")
+    parser.add_argument("--split", choices=("val", "oof", "train"),
+                        help="labelled rows to analyse: val, oof (out-of-fold files of `miga train --folds`) or "
+                             "train (default: the rows the ensemble was fitted on, else val)")
     parser.add_argument("--out", required=True, help="folder for the PNG files and index.html")
 
 
 def run(args):
     check_folder(args.out, "--out names a folder")
-    data = load_labelled_predictions(args.track, spec=args.ensemble, pred_dirs=args.pred_dirs, split=args.split)
+    split = args.split or (fitted_rows(read_spec(args.ensemble)[0]) if args.ensemble else "val")
+    data = load_labelled_predictions(args.track, spec=args.ensemble, pred_dirs=args.pred_dirs, split=split)
     sections = track_sections(data, prepared=args.data)
     page = write_report(sections, args.out, title=f"Track {args.track} error analysis",
-                        inputs=describe_inputs(data, args.data, args.split))
+                        inputs=describe_inputs(data, args.data, split))
     print(f"{len(data.models)} model(s) × {len(data.ids)} labelled rows; wrote {page} and "
           f"{sum(s.figure is not None for s in sections)} figure(s) in {Path(args.out)}")
     return 0

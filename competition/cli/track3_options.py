@@ -42,11 +42,16 @@ def add_experiment(parser):
                                          "(e.g. the best parameters `miga tune-video` wrote)")
     group = parser.add_argument_group("model inputs")
     group.add_argument("--clip-predictions", nargs="+", type=Path, default=[], metavar="DIR",
-                       help="gesture-profile: Track 1 prediction folders (predictions/<model>) holding "
-                            "train/val/test.npz clip probability files; several are averaged per clip")
+                       help="gesture-profile: Track 1 prediction folders (predictions/<model>) holding oof.npz and "
+                            "test.npz (`miga train --folds`), else val/test(/train).npz clip probability files; "
+                            "several are averaged per clip")
+    group.add_argument("--allow-in-sample", action="store_true",
+                       help="gesture-profile: accept in-sample probabilities of training clips (train.npz of a "
+                            "model trained on them, or their labels: see --clip-fill), with a warning; the fit "
+                            "then sees sharper profiles than the test videos give")
     group.add_argument("--clip-fill", choices=("labels", "none"), default="labels",
-                       help="gesture-profile: labelled clips without probabilities use their one-hot label "
-                            "(labels) or are an error (none)")
+                       help="gesture-profile, with --allow-in-sample: labelled clips without probabilities use "
+                            "their one-hot label (labels) or are an error (none)")
     group.add_argument("--context", type=Path, help="interfusion: context chunk-embedding file (miga features)")
     group.add_argument("--face", type=Path, help="interfusion: face chunk-embedding file (miga face-features)")
     group.add_argument("--min-score", type=float, default=0.2,
@@ -57,4 +62,5 @@ def input_options(args):
     from models.track3.inputs import InputOptions
 
     return InputOptions(data=args.data, clip_predictions=tuple(args.clip_predictions), clip_fill=args.clip_fill,
+                        allow_in_sample=args.allow_in_sample,
                         context=args.context, face=args.face, min_score=args.min_score)

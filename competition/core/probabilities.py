@@ -3,7 +3,8 @@
 The contract (docs/probability-files.md): a NumPy `.npz` readable with `allow_pickle=False` holding
 `ids` [N] str, `probs` [N, C] float32 with rows summing to 1, `labels` [N] int64 (-1 = unknown) and `meta`,
 a 0-d str array with a JSON object (model, track, split, num_classes, config, config_sha256, checkpoint,
-code_revision, created). Every reader goes through `load_probabilities`, which checks all of it.
+code_revision, created). Out-of-fold files (split `oof`) also hold `fold` [N] int64: the fold whose model
+predicted the row. Every reader goes through `load_probabilities`, which checks all of it.
 """
 import json
 import zipfile
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from competition.core.atomic import atomic_path
-from competition.core.constants import SPLITS, TRACKS
+from competition.core.constants import OOF, PROBABILITY_SPLITS, TRACKS
 from competition.core.errors import DataError
 from competition.core.provenance import code_revision, sha256_file, utc_now
 
@@ -36,6 +37,11 @@ class Probabilities:
     labels: np.ndarray
     meta: dict = field(default_factory=dict)
     path: Path | None = None
+    fold: np.ndarray | None = None  # out-of-fold files: the fold of each row
+
+    @property
+    def out_of_fold(self) -> bool:
+        return self.fold is not None
 
     @property
     def num_classes(self) -> int:
@@ -63,13 +69,13 @@ class Probabilities:
 
 
 def save_probabilities(path, ids, probs, labels=None, *, model, track, split, config=None, checkpoint=None,
-                       extra_meta=None) -> Path:
+                       extra_meta=None, fold=None) -> Path:
     """Check the arrays against the contract and write them atomically to `path` (an .npz file).
 
     `probs` is cast to float32 and must already be probabilities (apply softmax to logits first); `labels`
     defaults to -1 (unknown) for every row. `config` and `checkpoint` are paths recorded in the meta (the
     config's sha256 is stored when the file exists). `extra_meta` adds keys; it may not replace the
-    contract's own.
+    contract's own. `fold` (required for split `oof`, refused otherwise): the fold of each row.
     """
     path = Path(path)
     ids = np.asarray(ids)
@@ -93,10 +99,16 @@ def save_probabilities(path, ids, probs, labels=None, *, model, track, split, co
     if clash:
         raise ValueError(f"extra_meta may not replace the contract's meta keys {clash}")
     meta.update(extra_meta or {})
-    validate_arrays(path, ids, probs, labels, meta, num_classes=None, track=None)
+    fold = None if fold is None else np.asarray(fold)
+    if fold is not None and fold.dtype.kind in "iu":
+        fold = fold.astype(np.int64)
+    validate_arrays(path, ids, probs, labels, meta, num_classes=None, track=None, fold=fold)
+    arrays = dict(ids=ids, probs=probs, labels=labels, meta=np.array(json.dumps(meta)))
+    if fold is not None:
+        arrays["fold"] = fold
     with atomic_path(path, suffix=".npz") as tmp:
         with open(tmp, "wb") as handle:  # a file handle: np.savez would otherwise append its own suffix
-            np.savez_compressed(handle, ids=ids, probs=probs, labels=labels, meta=np.array(json.dumps(meta)))
+            np.savez_compressed(handle, **arrays)
     return path
 
 
@@ -114,6 +126,7 @@ def load_probabilities(path, *, num_classes=None, track=None, split=None) -> Pro
                 raise ProbabilityFileError(
                     path, f"missing array(s) {missing}; a probability file holds {list(ARRAYS)}, found {npz.files}")
             arrays = {name: npz[name] for name in ARRAYS}
+            arrays["fold"] = npz["fold"] if "fold" in npz.files else None
     except ProbabilityFileError:
         raise
     except ValueError as error:  # object arrays need pickle, which we never load
@@ -123,8 +136,9 @@ def load_probabilities(path, *, num_classes=None, track=None, split=None) -> Pro
         raise ProbabilityFileError(path, f"is not a NumPy .npz file ({error})") from None
     meta = _parse_meta(path, arrays["meta"])
     validate_arrays(path, arrays["ids"], arrays["probs"], arrays["labels"], meta, num_classes=num_classes,
-                    track=track, split=split)
-    return Probabilities(ids=arrays["ids"], probs=arrays["probs"], labels=arrays["labels"], meta=meta, path=path)
+                    track=track, split=split, fold=arrays["fold"])
+    return Probabilities(ids=arrays["ids"], probs=arrays["probs"], labels=arrays["labels"], meta=meta, path=path,
+                         fold=arrays["fold"])
 
 
 def _parse_meta(path, meta_array):
@@ -140,7 +154,7 @@ def _parse_meta(path, meta_array):
     return meta
 
 
-def validate_arrays(path, ids, probs, labels, meta, *, num_classes=None, track=None, split=None):
+def validate_arrays(path, ids, probs, labels, meta, *, num_classes=None, track=None, split=None, fold=None):
     """Raise ProbabilityFileError naming `path` and the first way the arrays break the contract."""
     def fail(message):
         raise ProbabilityFileError(path, message)
@@ -152,8 +166,8 @@ def validate_arrays(path, ids, probs, labels, meta, *, num_classes=None, track=N
         fail(f"`meta.track` must be one of {TRACKS}, got {meta['track']!r}")
     if track is not None and meta["track"] != int(track):
         fail(f"is a Track {meta['track']} file, expected Track {track}")
-    if meta["split"] not in SPLITS:
-        fail(f"`meta.split` must be one of {SPLITS}, got {meta['split']!r}")
+    if meta["split"] not in PROBABILITY_SPLITS:
+        fail(f"`meta.split` must be one of {PROBABILITY_SPLITS}, got {meta['split']!r}")
     if split is not None and meta["split"] != split:
         fail(f"holds the {meta['split']!r} split, expected {split!r}")
 
@@ -198,3 +212,16 @@ def validate_arrays(path, ids, probs, labels, meta, *, num_classes=None, track=N
         first = bad_rows[0]
         fail(f"`labels` must be -1 (unknown) or 0..{classes - 1}: {len(bad_rows)} row(s) are not, first id "
              f"{str(ids[first])!r} has {labels[first]}")
+
+    if meta["split"] == OOF:
+        if fold is None:
+            fail("an out-of-fold file (split `oof`) must hold `fold`, the fold of each row")
+        if fold.shape != ids.shape or fold.dtype != np.int64:
+            fail(f"`fold` must have shape [N={len(ids)}] and dtype int64, got {fold.shape} {fold.dtype}")
+        if (fold < 0).any():
+            fail(f"`fold` must be ≥ 0, first id {str(ids[np.flatnonzero(fold < 0)[0]])!r} has {fold.min()}")
+        if (labels < 0).any():
+            fail(f"every row of an out-of-fold file has a label; id {str(ids[np.flatnonzero(labels < 0)[0]])!r} "
+                 "has -1")
+    elif fold is not None:
+        fail(f"only out-of-fold files (split `oof`) hold `fold`; this one is split {meta['split']!r}")

@@ -165,10 +165,11 @@ def _coordinates(path):
     return int(shape[-1]) if len(shape) == 3 else 2
 
 
-def load_pose_annotations(path, split=None):
+def load_pose_annotations(path, split=None, clips=None):
     """Return `{'split': {name: [clip ids]}, 'annotations': [per-clip dict]}` as mmaction2's PoseDataset reads.
 
-    With `split`, only that split's clips are built.
+    With `split`, only that split's clips are built; with `clips` (clip ids), exactly those, from any split
+    (a fold of out-of-fold training), in the file's order.
     """
     with _open(path) as data:
         missing = {"frame_dir", "label", "offsets", "keypoint", "keypoint_score"} - set(data.files)
@@ -179,6 +180,11 @@ def load_pose_annotations(path, split=None):
             raise DataError(path, f"no split {split!r}; the file has {sorted(splits)}")
         frame_dirs = data["frame_dir"].tolist()
         wanted = set(splits[split]) if split is not None else None
+        if clips is not None:
+            wanted = {str(c) for c in clips}
+            unknown = sorted(wanted - set(frame_dirs))
+            if unknown:
+                raise DataError(path, f"lacks {len(unknown)} clip(s) of the list, e.g. {unknown[:5]}")
         offsets, labels = data["offsets"], data["label"]
         total_frames, img_shape = data["total_frames"], data["img_shape"]
         original_shape = data["original_shape"]

@@ -18,7 +18,7 @@ from competition.core.provenance import code_revision, sha256_file, utc_now
 from competition.kaggle.formats import DEFAULT_COLUMNS, SubmissionFormat, match_ids, resolve_format
 from competition.kaggle.validate import find_problems
 from ensembles.inputs import load_model_set, prediction_file
-from ensembles.spec import input_source, read_spec
+from ensembles.spec import fitted_rows, input_source, read_spec
 
 
 def write_submission(spec_path, track, out_dir, *, name=None, data=None, sample=None, ids=None):
@@ -72,11 +72,12 @@ def write_submission(spec_path, track, out_dir, *, name=None, data=None, sample=
 
 
 def _changed_validation_files(spec, sources):
-    """The inputs whose val.npz no longer has the sha256 recorded when the spec was fitted."""
+    """The inputs whose fitted rows' file (val.npz or oof.npz) no longer has the sha256 recorded at the fit."""
     changed = []
     for entry, source in zip(spec["inputs"], sources):
-        path = prediction_file(source, "val")
-        if entry.get("val_sha256") and path.is_file() and sha256_file(path) != entry["val_sha256"]:
+        path = prediction_file(source, fitted_rows(spec))
+        digest = entry.get("rows_sha256") or entry.get("val_sha256")
+        if digest and path.is_file() and sha256_file(path) != digest:
             changed.append(path)
     return changed
 

@@ -12,16 +12,24 @@ class PreparedPoseDataset(PoseDataset):
     """mmaction2's PoseDataset reading the prepared `pose/*.npz` files instead of a pickle.
 
     `coordinates=2` keeps x and y of 3D joints (heatmap models draw in the image plane); None keeps all.
+    `clip_list`: a text file of clip ids, one a line; the dataset then holds exactly those clips, from any
+    split (`split` is ignored): a fold of out-of-fold training (models.runner.folds).
     """
 
-    def __init__(self, *args, coordinates=None, **kwargs):
+    def __init__(self, *args, coordinates=None, clip_list=None, **kwargs):
         if coordinates not in (None, 2, 3):
             raise ValueError(f"coordinates must be None, 2 or 3, got {coordinates!r}")
         self.coordinates = coordinates
+        self.clip_list = clip_list
         super().__init__(*args, **kwargs)
 
     def load_data_list(self):
-        data_list = load_pose_annotations(self.ann_file, split=self.split)["annotations"]
+        clips = None
+        if self.clip_list is not None:
+            with open(self.clip_list) as handle:
+                clips = [line.strip() for line in handle if line.strip()]
+        data_list = load_pose_annotations(self.ann_file, split=None if clips is not None else self.split,
+                                          clips=clips)["annotations"]
         for item in data_list:
             if self.coordinates is not None:
                 if item["keypoint"].shape[-1] < self.coordinates:

@@ -127,8 +127,9 @@ def streams(rows):
 
 
 def write_probability_files(out, split, rows, *, track, config=None, checkpoint=None, extra_meta=None,
-                            source=""):
-    """Write OUT/<split>.npz (and OUT-<stream>/<split>.npz for multi-stream models); return the paths."""
+                            source="", fold=None):
+    """Write OUT/<split>.npz (and OUT-<stream>/<split>.npz for multi-stream models); return the paths.
+    `fold`: the fold whose model predicted these held-out rows (split `oof`, models.runner.folds)."""
     from competition.core.probabilities import save_probabilities
 
     out = Path(out)
@@ -143,7 +144,8 @@ def write_probability_files(out, split, rows, *, track, config=None, checkpoint=
         meta = dict(extra_meta or {}, stream=suffix.lstrip("-") or "model")
         written.append(save_probabilities(folder / f"{split}.npz", ids, probs, labels, model=folder.name,
                                           track=track, split=split, config=config, checkpoint=checkpoint,
-                                          extra_meta=meta))
+                                          extra_meta=meta,
+                                          fold=None if fold is None else np.full(len(ids), fold, dtype=np.int64)))
     return written
 
 
