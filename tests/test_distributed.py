@@ -11,7 +11,7 @@ from competition.core.probabilities import load_probabilities
 
 sys.path.insert(0, str(Path(__file__).parent))
 from model_fixtures import make_prepared  # noqa: E402
-from torchrun_helper import torchrun  # noqa: E402
+from torchrun_helper import run_log, torchrun  # noqa: E402
 
 pytestmark = pytest.mark.slow
 CONFIG = "tiny/stgcnpp_joint"
@@ -26,8 +26,8 @@ def pose_data(tmp_path_factory):
 
 def test_torchrun_trains_and_predicts_like_one_process(pose_data, tmp_path):
     work = tmp_path / "work"
-    log = torchrun("train", CONFIG, "--launcher", "pytorch", "--data-root", pose_data, "--work-dir", work,
-                   "--seed", "0")
+    torchrun("train", CONFIG, "--launcher", "pytorch", "--data-root", pose_data, "--work-dir", work, "--seed", "0")
+    log = run_log(work)
     assert "Distributed training: True" in log and "MMDistributedDataParallel" in log
     checkpoint = work / "epoch_1.pth"
     assert checkpoint.is_file()

@@ -241,14 +241,14 @@ def test_gesture_profile_trains_on_the_oof_clip_probabilities_of_two_configs(dat
 
 
 def test_a_fold_trains_and_predicts_under_torchrun(data, tmp_path):
-    from torchrun_helper import torchrun
+    from torchrun_helper import run_log, torchrun
 
     out, work = tmp_path / "predictions" / "gcn", tmp_path / "work"
     log = torchrun("train", "tiny/stgcnpp_joint", "--folds", "3", "--fold", "2", "--out", out, "--work-dir", work,
                    "--data-root", data, "--seed", "0", "--launcher", "pytorch", *EPOCHS)
     assert "folds still to run: [0, 1]" in log
-    run_log = next((work / "fold2").glob("*/*.log")).read_text()  # the console is quiet; the run's log is not
-    assert "Distributed training: True" in run_log and "MMDistributedDataParallel" in run_log
+    fold_log = run_log(work / "fold2")
+    assert "Distributed training: True" in fold_log and "MMDistributedDataParallel" in fold_log
     folds = read_fold_file(data / "folds" / "k3-seed0-by-video.csv")
     held_out = load_probabilities(out / "folds" / "fold2" / "oof.npz", split="oof")
     assert sorted(held_out.ids) == sorted(folds.held_out(2)) and set(held_out.fold) == {2}

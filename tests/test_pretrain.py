@@ -14,7 +14,7 @@ from competition.cli import main
 from competition.core.errors import DataError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from torchrun_helper import torchrun  # noqa: E402
+from torchrun_helper import run_log, torchrun  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -466,8 +466,9 @@ def test_interrupted_pretraining_resumes(pretrained, synthetic_raw, prepared, tm
 @pytest.mark.slow
 def test_pretraining_runs_under_torchrun(pretrained, synthetic_raw, prepared, tmp_path):
     work = tmp_path / "work"
-    log = torchrun("pretrain", "pretrain/tiny/videomae_vit_b", "--launcher", "pytorch", "--data-root", prepared,
-                   "--raw-root", synthetic_raw, "--work-dir", work, "--seed", "0", "--cfg-options", *QUICK[:2])
+    torchrun("pretrain", "pretrain/tiny/videomae_vit_b", "--launcher", "pytorch", "--data-root", prepared,
+             "--raw-root", synthetic_raw, "--work-dir", work, "--seed", "0", "--cfg-options", *QUICK[:2])
+    log = run_log(work)
     assert "Distributed training: True" in log and "MMDistributedDataParallel" in log
     checkpoint = torch.load(work / "epoch_1.pth", weights_only=True)
     assert checkpoint["meta"]["pretrained_encoder"]["tensors"] == 56

@@ -15,3 +15,10 @@ def torchrun(*arguments, nproc=2):
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=480)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout + done.stderr
+
+
+def run_log(work_dir):
+    """The full log of the run in `work_dir` (the console shows warnings only): WORK_DIR/<timestamp>/<timestamp>.log."""
+    logs = sorted(Path(work_dir).glob("*/*.log"))
+    assert logs, f"no run log under {work_dir}"
+    return logs[-1].read_text()
