@@ -18,6 +18,7 @@ from models.components.heatmaps import GeneratePoseHeatmaps, PoseHeatmapPreproce
 from models.runner.config import set_heatmap_rendering  # noqa: E402
 from tests.conftest import real_path
 from tests.heatmap_clips import imigue_like_clip, jhmdb_clips, random_clip
+from tests.model_fixtures import one_torch_thread  # noqa: F401
 
 TOLERANCE = 1e-4
 LEFT_KP, RIGHT_KP = flip_indices(MIRROR_PAIRS_36)
@@ -25,14 +26,6 @@ JHMDB_LIMBS = ((0, 1), (0, 2), (1, 3), (1, 4), (1, 5), (1, 6), (3, 7), (4, 8), (
                (11, 13), (12, 14))
 JOINT = dict(with_kp=True, with_limb=False)
 LIMB_36 = dict(with_kp=False, with_limb=True, skeletons=LIMBS_36)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def both(results, **args):

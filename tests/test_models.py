@@ -13,19 +13,9 @@ from competition.cli import main
 from competition.core.probabilities import load_probabilities
 
 sys.path.insert(0, str(Path(__file__).parent))
-from model_fixtures import make_prepared  # noqa: E402
+from model_fixtures import make_prepared, one_torch_thread  # noqa: E402, F401
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,12 @@ from competition.cli import main
 from competition.core.errors import DataError
 
 sys.path.insert(0, str(Path(__file__).parent))
+from model_fixtures import one_torch_thread  # noqa: E402, F401
 from torchrun_helper import run_log, torchrun  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_thread():
+def registered_modules():
     from mmaction.utils import register_all_modules
 
     import models.pretrain.corpus  # noqa: F401
@@ -26,10 +27,6 @@ def one_thread():
     import models.seed_papers.gaie_vit  # noqa: F401
 
     register_all_modules(init_default_scope=True)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 TINY_VIT = dict(type="GAIEViT", img_size=32, num_frames=8, patch_size=8, embed_dims=32, depth=2, num_heads=2,

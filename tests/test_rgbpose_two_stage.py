@@ -16,15 +16,7 @@ from competition.core.errors import DataError
 from competition.core.probabilities import load_probabilities
 
 sys.path.insert(0, str(Path(__file__).parent))
-from model_fixtures import make_prepared  # noqa: E402
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+from model_fixtures import make_prepared, one_torch_thread  # noqa: E402, F401
 
 
 def _model(config, init=True):

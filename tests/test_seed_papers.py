@@ -12,18 +12,14 @@ from competition.cli import main
 from competition.core.probabilities import load_probabilities
 
 sys.path.insert(0, str(Path(__file__).parent))
-from model_fixtures import make_prepared  # noqa: E402
+from model_fixtures import make_prepared, one_torch_thread  # noqa: E402, F401
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_thread():
+def registered_modules():
     from mmaction.utils import register_all_modules
 
     register_all_modules(init_default_scope=True)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def ceil_share(n, numerator=7, denominator=10):
