@@ -18,54 +18,37 @@ root (a few minutes per model and fold on 2 cores):
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/jhmdb_oof.py --splits 1 --models stgcnpp_joint stgcnpp_bone
 """
-import argparse
 import json
-import os
 import shutil
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from jhmdb_skeleton import JHMDB, LAYOUT, cpu_configs, ensemble_top1, miga, top1  # noqa: E402
+import jhmdb_common as jhmdb  # noqa: E402
+from jhmdb_skeleton import cpu_configs  # noqa: E402
 
 VAL_SHARE = 777 / 13_670  # iMiGUE's validation clips among its labelled clips
-
-
-def held_out_model(name, config, data, work, threads):
-    """Trained once on the train split; its val and test files. Returns (folder, wall s, CPU s).
-    With --work, a rerun resumes (a finished model is not trained again, and its seconds are then the check's)."""
-    log = work / f"{name}.log"
-    options = ["--cfg-options", f"skeleton_layout={LAYOUT}"]
-    wall, cpu = miga("train", config, "--data-root", data, "--work-dir", work / "runs" / name, "--seed", 0,
-                     "--resume", *options, threads=threads, log=log)
-    checkpoint = (work / "runs" / name / "last_checkpoint").read_text().strip()
-    out = work / "predictions" / name
-    for split in ("val", "test"):
-        w, c = miga("predict", config, checkpoint, "--split", split, "--data-root", data, "--out", out, *options,
-                    threads=threads, log=log)
-        wall, cpu = wall + w, cpu + c
-    return out, wall, cpu
 
 
 def out_of_fold_model(name, config, data, work, folds, threads):
     """K fold models over train + val; their oof.npz and fold-mean test.npz. Returns (folder, wall s, CPU s).
     A rerun keeps finished folds and resumes interrupted ones."""
     out = work / "predictions" / name
-    wall, cpu = miga("train", config, "--folds", folds, "--out", out, "--data-root", data, "--work-dir",
-                     work / "runs" / name, "--seed", 0, "--cfg-options", f"skeleton_layout={LAYOUT}",
-                     threads=threads, log=work / f"{name}.log")
+    wall, cpu = jhmdb.miga("train", config, "--folds", folds, "--out", out, "--data-root", data, "--work-dir",
+                           work / "runs" / name, "--seed", 0, *jhmdb.LAYOUT_OPTION, threads=threads,
+                           log=work / f"{name}.log")
     return out, wall, cpu
 
 
 def fit_ensemble(folders, rows, work, args):
     spec = work / "ensemble.json"
     shutil.rmtree(work / "ensembles", ignore_errors=True)  # a rerun's files are new inputs: a new study
-    wall, cpu = miga("ensemble", "--track", 1, *folders, "--rows", rows, "--out", spec, "--trials", args.trials,
-                     "--quiet", "--work-dir", work / "ensembles", threads=args.threads, log=work / "ensemble.log")
-    method, chosen, mean = ensemble_top1(spec, folders)
+    wall, cpu = jhmdb.miga("ensemble", "--track", 1, *folders, "--rows", rows, "--out", spec, "--trials",
+                           args.trials, "--quiet", "--work-dir", work / "ensembles", threads=args.threads,
+                           log=work / "ensemble.log")
+    method, chosen, mean = jhmdb.ensemble_top1(spec, folders)
     fitted = json.loads(spec.read_text())
     return dict(method=method, test=chosen, mean=mean, cv=fitted["scores"]["cv"]["top1"],
                 rows=fitted["rows"]["count"], wall=wall, cpu=cpu)
@@ -82,8 +65,8 @@ def run_split(split, root, configs, args):
             if scheme == "oof":
                 folder, wall, cpu = out_of_fold_model(name, configs[name], data, work, args.folds, args.threads)
             else:
-                folder, wall, cpu = held_out_model(name, configs[name], data, work, args.threads)
-            accuracy = top1(folder / "test.npz")
+                folder, wall, cpu = jhmdb.train_and_predict(name, configs[name], data, work, args.threads, resume=True)
+            accuracy = jhmdb.top1(folder / "test.npz")
             print(f"split {split}  {scheme:<8} {name:<22} test top-1 {accuracy:.3f}  ({wall:.0f} s wall, "
                   f"{cpu:.0f} s CPU)", flush=True)
             return name, folder, accuracy, wall, cpu
@@ -101,30 +84,16 @@ def run_split(split, root, configs, args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--splits", type=int, nargs="+", default=[1, 2, 3])
-    parser.add_argument("--models", nargs="+", default=["stgcnpp_joint", "stgcnpp_bone"])
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=20, help="ST-GCN++ epochs")
-    parser.add_argument("--jobs", type=int, default=2, help="models trained at once")
-    parser.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS of each model's process")
-    parser.add_argument("--trials", type=int, default=100, help="Optuna trials of miga ensemble")
-    parser.add_argument("--work", help="keep everything here (default: a temporary folder)")
-    args = parser.parse_args(argv)
-    if not JHMDB.exists():
-        print(f"JHMDB joints not found at {JHMDB}")
-        return 1
+    arguments = jhmdb.parser(__doc__, models=["stgcnpp_joint", "stgcnpp_bone"], epochs=20, trials=100)
+    arguments.add_argument("--folds", type=int, default=5)
+    args = arguments.parse_args(argv)
     started = time.time()
-    with tempfile.TemporaryDirectory(prefix="jhmdb-oof-") as tmp:
-        root = Path(args.work or tmp)
-        root.mkdir(parents=True, exist_ok=True)
+    with jhmdb.work_folder(args, "jhmdb-oof-") as root:
         if not (root / "jhmdb" / "split1" / "clips.csv").is_file():  # a rerun keeps the fold files
-            miga("import-skeleton", JHMDB, root / "jhmdb", "--layout", LAYOUT, "--val-fraction",
-                 f"{VAL_SHARE:.4f}", log=root / "import.log")
+            jhmdb.import_jhmdb(root, "--val-fraction", f"{VAL_SHARE:.4f}")
         configs = cpu_configs(root / "configs", args.epochs, args.epochs)
         results = [run_split(split, root, configs, args) for split in args.splits]
-    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; jobs {args.jobs}, threads "
-          f"{args.threads}; {time.time() - started:.0f} s in all")
+    print(f"\n{jhmdb.load_line(args)}; {time.time() - started:.0f} s in all")
     print("\n| split | model | trained once on train: test top-1 | mean of the fold models: test top-1 | "
           "wall s once / folds |\n|---|---|---|---|---|")
     for r in results:

@@ -17,23 +17,28 @@ repository root:
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/jhmdb_skeleton.py --splits 1 2 3 --jobs 2
 """
-import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from jhmdb_common import (  # noqa: E402
+    LAYOUT,
+    REPO,
+    ensemble_top1,
+    import_jhmdb,
+    load_line,
+    miga,
+    parser,
+    top1,
+    train_and_predict,
+    work_folder,
+)
 
-JHMDB = REPO.parent / "shared" / "real" / "jhmdb"
-LAYOUT = "jhmdb15"
 GCN_STREAMS = ("joint", "bone", "joint_motion", "bone_motion")
 
 # CPU sizes, chosen so that the six models of one split train in under 30 minutes on 2 cores (measured
@@ -80,56 +85,6 @@ def cpu_configs(folder, gcn_epochs, heatmap_epochs):
         paths[name].write_text(POSEC3D_CPU.format(base=REPO / "models" / "configs" / f"{name}.py", stream=stream,
                                                   epochs=heatmap_epochs))
     return paths
-
-
-def miga(*args, threads=1, log=None):
-    """Run one `miga` command in its own process; returns (wall seconds, CPU seconds of that process)."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), PYTHONPATH=str(REPO))
-    start = time.time()
-    with open(log, "a") if log else open(os.devnull, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "competition.cli", *map(str, args)], cwd=REPO, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"miga {' '.join(map(str, args))} failed ({process.returncode}); see {log}")
-    return time.time() - start, usage.ru_utime + usage.ru_stime
-
-
-def train_and_predict(name, config, data, work, threads):
-    """`miga train` then `miga predict` on val and test; returns (prediction folder, wall s, CPU s)."""
-    log = work / f"{name}.log"
-    options = ["--cfg-options", f"skeleton_layout={LAYOUT}"]
-    wall, cpu = miga("train", config, "--data-root", data, "--work-dir", work / name, "--seed", 0, *options,
-                     threads=threads, log=log)
-    checkpoint = (work / name / "last_checkpoint").read_text().strip()
-    out = work / "predictions" / name
-    for split in ("val", "test"):
-        w, c = miga("predict", config, checkpoint, "--split", split, "--data-root", data, "--out", out, *options,
-                    threads=threads, log=log)
-        wall, cpu = wall + w, cpu + c
-    return out, wall, cpu
-
-
-def top1(path):
-    from competition.core.probabilities import load_probabilities
-
-    probs = load_probabilities(path)
-    return float((probs.probs.argmax(1) == probs.labels).mean())
-
-
-def ensemble_top1(spec_path, folders):
-    """Test top-1 of the ensemble spec applied to the models' test files, and of their 1:1 mean."""
-    from ensembles.inputs import load_model_set
-    from ensembles.spec import read_spec
-
-    spec, combiner = read_spec(spec_path)
-    tests = load_model_set(folders, split="test")
-    order = [tests.models.index(entry["model"]) for entry in spec["inputs"]]
-    chosen = combiner.predict_proba(tests.probs[order])
-    mean = tests.probs.mean(0)
-    return (spec["method"], float((chosen.argmax(1) == tests.labels).mean()),
-            float((mean.argmax(1) == tests.labels).mean()))
 
 
 # --- the handcrafted baseline -------------------------------------------------------------------------------
@@ -206,30 +161,17 @@ def run_split(split, root, configs, args, results):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--splits", type=int, nargs="+", default=[1, 2, 3])
-    parser.add_argument("--models", nargs="+", default=[f"stgcnpp_{s}" for s in GCN_STREAMS]
-                        + ["posec3d_joint", "posec3d_limb"])
-    parser.add_argument("--epochs", type=int, default=30, help="ST-GCN++ epochs")
-    parser.add_argument("--heatmap-epochs", type=int, default=12, help="PoseConv3D epochs")
-    parser.add_argument("--jobs", type=int, default=2, help="models trained at once")
-    parser.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS of each model's process")
-    parser.add_argument("--trials", type=int, default=200, help="Optuna trials of miga ensemble")
-    parser.add_argument("--work", help="keep everything here (default: a temporary folder)")
-    args = parser.parse_args(argv)
-    if not JHMDB.exists():
-        print(f"JHMDB joints not found at {JHMDB}")
-        return 1
+    arguments = parser(__doc__, models=[f"stgcnpp_{s}" for s in GCN_STREAMS] + ["posec3d_joint", "posec3d_limb"],
+                       epochs=30, trials=200)
+    arguments.add_argument("--heatmap-epochs", type=int, default=12, help="PoseConv3D epochs")
+    args = arguments.parse_args(argv)
     results, seconds = [], {}
-    with tempfile.TemporaryDirectory(prefix="jhmdb-") as tmp:
-        root = Path(args.work or tmp)
-        root.mkdir(parents=True, exist_ok=True)
-        miga("import-skeleton", JHMDB, root / "jhmdb", "--layout", LAYOUT, log=root / "import.log")
+    with work_folder(args, "jhmdb-") as root:
+        import_jhmdb(root)
         configs = cpu_configs(root / "configs", args.epochs, args.heatmap_epochs)
         for split in args.splits:
             seconds[split] = run_split(split, root, configs, args, results)
-    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; jobs {args.jobs}, "
-          f"threads {args.threads}")
+    print(f"\n{load_line(args)}")
     print("\n| split | model | test top-1 | wall s | CPU s |\n|---|---|---|---|---|")
     for split, name, accuracy, wall, cpu in results:
         print(f"| {split} | {name} | {accuracy:.3f} | {wall:.0f} | {cpu:.0f} |")
