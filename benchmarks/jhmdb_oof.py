@@ -10,11 +10,11 @@ split), through the `miga` commands a user types, and scores both ensembles on t
     out of fold:    miga train CPU_CONFIG --folds K --out DIR (train + val) → oof.npz, fold-mean test.npz
                     → miga ensemble (fitted on every labelled clip, the fold file's folds) → applied to test.npz
 
-Models: the CPU-size ST-GCN++ streams of benchmarks/jhmdb_skeleton.py (6 graph stages of 32 channels, 24
-frames, 5 clips at test), `--epochs` epochs. Prints, per split: each model's test top-1 trained once and as
-the mean of its K fold models; each ensemble's method, the rows it was fitted on, its cross-validated top-1
-estimate and its test top-1, and the 1:1 mean of the streams; wall and CPU seconds. Run from the repository
-root (a few minutes per model and fold on 2 cores):
+Models: the CPU-size ST-GCN++ streams of benchmarks/jhmdb_skeleton.py (6 graph stages of 32 channels, 16
+frames, 5 clips at test, the training clips repeated 3 times an epoch), `--epochs` epochs. Prints, per split:
+each model's test top-1 trained once and as the mean of its K fold models; each ensemble's method, the rows it
+was fitted on, its cross-validated top-1 estimate and its test top-1, and the 1:1 mean of the streams; wall and
+CPU seconds. Run from the repository root (a few minutes per model and fold on 2 cores):
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/jhmdb_oof.py --splits 1 --models stgcnpp_joint stgcnpp_bone
 """

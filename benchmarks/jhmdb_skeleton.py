@@ -42,17 +42,20 @@ from jhmdb_common import (  # noqa: E402
 GCN_STREAMS = ("joint", "bone", "joint_motion", "bone_motion")
 
 # CPU sizes, chosen so that the six models of one split train in under 30 minutes on 2 cores (measured
-# per-sample costs on one core: ST-GCN++ below about 20 ms, PoseConv3D below about 45 ms per training clip).
-# ST-GCN++: 6 graph stages of 32 channels (full: 10 of 64), 24 frames (JHMDB clips have 15-40, median 40),
-# 5 clips at test, horizontal flips besides PYSKL's scale and rotation, 30 epochs of batch 16 at PYSKL's lr 0.1.
+# per-sample costs on one core, data pipeline included: ST-GCN++ about 16 ms at 16 frames, PoseConv3D about
+# 70 ms per training clip).
+# ST-GCN++: 6 graph stages of 32 channels (full: 10 of 64), 16 frames (JHMDB clips have 15-40, median 40),
+# 5 clips at test, horizontal flips besides PYSKL's scale and rotation, 30 epochs of the training clips repeated
+# 3 times (90 passes; PYSKL repeats its datasets 5 times), batch 16 at PYSKL's lr 0.1. On split 1 the schedule
+# mattered most (docs/benchmarks.md): 30 passes at 24 frames gave 0.744, 90 passes at 16 frames 0.841.
 # PoseConv3D: base width 8, blocks 1/2/1 (full: 32, 4/6/3), 16 frames, 32 px crops from 40 px, tested at 40 px
 # with 5 clips x flip, 12 epochs at the full configs' lr.
 GCN_CPU = """_base_ = ['{base}']
 from models.components.pipelines import gcn_dataloaders
 
 train_dataloader, val_dataloader, test_dataloader = gcn_dataloaders(
-    {{{{_base_.data_root}}}}, '{stream}', clip_len=24, test_clips=5, batch_size=16, test_batch_size=16, workers=0,
-    repeat=1, flip_ratio=0.5)
+    {{{{_base_.data_root}}}}, '{stream}', clip_len=16, test_clips=5, batch_size=16, test_batch_size=16, workers=0,
+    repeat=3, flip_ratio=0.5)
 model = dict(backbone=dict(base_channels=32, num_stages=6, inflate_stages=[4], down_stages=[4]),
              cls_head=dict(in_channels=64))
 train_cfg = dict(max_epochs={epochs})
